@@ -1,0 +1,75 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { z } from "zod";
+import { parseOr422 } from "../../layers/core/errors.js";
+import type { Runtime } from "../../layers/core/runtime.js";
+import { errorReplies, jsonBody, requireApiKey } from "./middleware.js";
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResult>;
+export type ApiEvent = APIGatewayProxyEventV2 & { json?: unknown };
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  method: Method;
+  /** API Gateway path syntax, `{name}` for a parameter. */
+  path: string;
+  /** operationId in OpenAPI, and the Lambda function's name in AWS. */
+  name: string;
+  summary: string;
+  /** Mutating route that needs `Authorization: Bearer <API_KEY>` when API_KEY is set. */
+  auth?: boolean;
+  body?: B;
+  query?: Q;
+  maxBodyBytes?: number;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+export interface ApiRequest<B, Q> {
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  event: APIGatewayProxyEventV2;
+}
+
+export const json = (statusCode: number, body: unknown): ApiResult => ({
+  statusCode,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+export interface Route extends RouteSpec<z.ZodType | undefined, z.ZodType | undefined> {
+  make(rt: Runtime): ApiHandler;
+}
+
+/**
+ * A route: its spec (which drives the local server, OpenAPI and the CDK routes) and a handler that does
+ * only parse → call a service → reply. Errors, auth and body parsing are middleware.
+ */
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<B, Q>,
+  impl: (rt: Runtime, req: ApiRequest<Infer<B>, Infer<Q>>) => Promise<ApiResult>,
+): Route {
+  return {
+    ...spec,
+    make(rt) {
+      const base = async (event: ApiEvent): Promise<ApiResult> => {
+        const body = spec.body ? parseOr422(spec.body, event.json, "body") : undefined;
+        const query = spec.query ? parseOr422(spec.query, event.queryStringParameters ?? {}, "query") : undefined;
+        return impl(rt, {
+          body: body as Infer<B>,
+          query: query as Infer<Q>,
+          params: (event.pathParameters ?? {}) as Record<string, string>,
+          event,
+        });
+      };
+      const handler = middy<ApiEvent, ApiResult>(base).use(errorReplies(rt.logger));
+      if (spec.auth) handler.use(requireApiKey(rt.config.API_KEY));
+      if (spec.body) handler.use(jsonBody(spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+      return handler as unknown as ApiHandler;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { Accepted, BatchAccepted, BatchIn, ErrorBody, TicketIn, TicketView } from "../../layers/core/domain/schemas.js";
+import { acceptTickets } from "../../layers/core/services/intake.js";
+import { getTicket } from "../../layers/core/services/queue.js";
+import { json, route } from "./http.js";
+
+const invalidBody = { description: "Invalid fields", schema: ErrorBody };
+
+export const submitTicket = route(
+  {
+    method: "POST",
+    path: "/tickets",
+    name: "submitTicket",
+    summary: "Accept one ticket for background processing",
+    body: TicketIn,
+    responses: {
+      202: { description: "Accepted", schema: Accepted },
+      400: { description: "Not JSON", schema: ErrorBody },
+      409: { description: "ticket_id already used with another payload", schema: ErrorBody },
+      413: { description: "Body over 64 KiB", schema: ErrorBody },
+      422: invalidBody,
+    },
+  },
+  async (rt, { body }) => json(202, (await acceptTickets(rt, [body]))[0]),
+);
+
+export const submitBatch = route(
+  {
+    method: "POST",
+    path: "/tickets/batch",
+    name: "submitTicketBatch",
+    summary: "Accept up to 1000 tickets at once (all or nothing)",
+    body: BatchIn,
+    // Lambda's synchronous payload limit; each item is still bounded by TicketIn's field limits.
+    maxBodyBytes: 6 * 1024 * 1024,
+    responses: {
+      202: { description: "Accepted, in request order", schema: BatchAccepted },
+      409: { description: "An item's ticket_id is already used with another payload", schema: ErrorBody },
+      422: invalidBody,
+    },
+  },
+  async (rt, { body }) => json(202, { accepted: await acceptTickets(rt, body) }),
+);
+
+export const getTicketById = route(
+  {
+    method: "GET",
+    path: "/tickets/{ticket_id}",
+    name: "getTicket",
+    summary: "A ticket and its processing status",
+    responses: { 200: { description: "The ticket", schema: TicketView }, 404: { description: "Unknown id", schema: ErrorBody } },
+  },
+  async (rt, { params }) => json(200, await getTicket(rt, z.string().parse(params.ticket_id))),
+);

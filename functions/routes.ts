@@ -1,0 +1,26 @@
+import { docsRoutes } from "./api/docs.js";
+import type { Route } from "./api/http.js";
+import { activity, healthCheck, metricsView } from "./api/observability.js";
+import { clear, list, nextTicket, peekTicket, size } from "./api/queue.js";
+import { urgencyScore } from "./api/scoring.js";
+import { getTicketById, submitBatch, submitTicket } from "./api/tickets.js";
+
+/**
+ * The API: every route once. The local server serves exactly this table, the OpenAPI document describes it,
+ * and the CDK app turns each entry into an API Gateway route and its Lambda function.
+ */
+export const routes: readonly Route[] = [
+  submitTicket,
+  submitBatch,
+  nextTicket,
+  peekTicket,
+  getTicketById,
+  size,
+  list,
+  clear,
+  urgencyScore,
+  healthCheck,
+  metricsView,
+  activity,
+  ...docsRoutes(() => routes),
+];

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+// Empty strings count as unset: `FOO= npm start` should mean "default", not "invalid".
+const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);
+const num = (def: number) => z.preprocess(unsetIfEmpty, z.coerce.number().default(def));
+const int = (def: number, min: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).default(def));
+const optionalString = z.preprocess(unsetIfEmpty, z.string().optional());
+
+const schema = z
+  .object({
+    REDIS_URL: z.preprocess(unsetIfEmpty, z.url().default("redis://127.0.0.1:6379")),
+    REDIS_PREFIX: z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9:_-]+$/).default("ss:")),
+    UPSTASH_REDIS_REST_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+    UPSTASH_REDIS_REST_TOKEN: optionalString,
+
+    WEBHOOK_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+    WEBHOOK_FORMAT: z.preprocess(unsetIfEmpty, z.enum(["generic", "slack", "discord"]).default("generic")),
+    WEBHOOK_SECRET: optionalString,
+    WEBHOOK_TIMEOUT_MS: int(3000, 1),
+    WEBHOOK_MAX_ATTEMPTS: int(4, 1),
+    WEBHOOK_BACKOFF_MS: int(500, 0),
+
+    DEDUP_SIM_THRESHOLD: num(0.9).pipe(z.number().gt(0).lt(1)),
+    DEDUP_MIN_COUNT: int(10, 1),
+    DEDUP_WINDOW_SECONDS: int(300, 1),
+    TRANSFORMER_LATENCY_MS: int(500, 1),
+    CIRCUIT_COOLDOWN_SECONDS: num(60).pipe(z.number().positive()),
+    CIRCUIT_HALF_OPEN_PROBES: int(3, 1),
+    ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),
+
+    API_KEY: optionalString,
+    PORT: int(8000, 0).pipe(z.number().max(65535)),
+    HOST: z.preprocess(unsetIfEmpty, z.string().default("127.0.0.1")),
+
+    // How long a submitted ticket id stays reserved (idempotent replay / 409 window).
+    TICKET_TTL_SECONDS: int(7 * 24 * 3600, 60),
+    // Local queue: a record not acked within this time is handed to another worker.
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS: num(30).pipe(z.number().positive()),
+    QUEUE_MAX_RECEIVES: int(5, 1),
+    WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(32)),
+    ACTIVITY_MAX_EVENTS: int(10_000, 100),
+  })
+  .refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
+    path: ["UPSTASH_REDIS_REST_TOKEN"],
+    message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates the environment once; the message names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k]]));
+  const result = schema.safeParse(picked);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (i) => `  ${i.path.join(".")}=${JSON.stringify(env[String(i.path[0])] ?? "")}: ${i.message}`,
+  );
+  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,108 @@
+import { z } from "zod";
+
+export const CATEGORIES = ["Billing", "Technical", "Legal"] as const;
+export const Category = z.enum(CATEGORIES);
+export type Category = z.infer<typeof Category>;
+
+const nonBlank = (field: string, max: number) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .max(max, `${field} must be at most ${max} characters`)
+    .refine((s) => s.trim().length > 0, `${field} must not be empty`);
+
+export const TicketIn = z
+  .object({
+    ticket_id: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/, "ticket_id must be 1-128 characters of letters, digits, . _ : -")
+      .optional(),
+    subject: nonBlank("subject", 1_000),
+    body: nonBlank("body", 50_000),
+    customer_id: z.string().max(256).nullish(),
+  })
+;
+export type TicketIn = z.infer<typeof TicketIn>;
+
+export const MAX_BATCH_ITEMS = 1000;
+export const BatchIn = z
+  .array(TicketIn)
+  .min(1, "batch must hold at least one ticket")
+  .max(MAX_BATCH_ITEMS, `batch must hold at most ${MAX_BATCH_ITEMS} tickets`);
+
+export const Accepted = z
+  .object({ ticket_id: z.string(), job_id: z.string(), message: z.literal("Accepted for processing") })
+;
+export type Accepted = z.infer<typeof Accepted>;
+export const BatchAccepted = z.object({ accepted: z.array(Accepted) });
+
+export const TicketStatus = z.enum(["accepted", "processed", "assigned", "popped"]);
+export type TicketStatus = z.infer<typeof TicketStatus>;
+export const ModelName = z.enum(["transformer", "baseline"]);
+export type ModelName = z.infer<typeof ModelName>;
+
+export const RoutedTicket = z
+  .object({
+    ticket_id: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    customer_id: z.string().nullable(),
+    category: Category,
+    is_urgent: z.boolean(),
+    priority_score: z.number().int().min(0).max(10),
+    urgency_score: z.number().min(0).max(1),
+    incident_id: z.string().nullable(),
+    agent_id: z.string().nullable(),
+    model: ModelName,
+    accepted_at: z.string(),
+    processed_at: z.string(),
+  })
+;
+export type RoutedTicket = z.infer<typeof RoutedTicket>;
+
+export const TicketView = RoutedTicket.partial()
+  .extend({
+    ticket_id: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    customer_id: z.string().nullable(),
+    status: TicketStatus,
+    job_id: z.string(),
+    accepted_at: z.string(),
+  })
+;
+export type TicketView = z.infer<typeof TicketView>;
+
+export const UrgencyIn = z.object({ text: nonBlank("text", 50_000) });
+export const UrgencyOut = z.object({
+  urgency_score: z.number(),
+  is_urgent: z.boolean(),
+  model: ModelName,
+});
+
+export const BreakerState = z.enum(["closed", "open", "half_open"]);
+export const BreakerView = z
+  .object({
+    state: BreakerState,
+    opened_at: z.string().nullable(),
+    half_open_probes: z.number().int(),
+  })
+;
+export type BreakerView = z.infer<typeof BreakerView>;
+
+export const ActivityEvent = z.object({
+  id: z.string(),
+  ts: z.string(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type ActivityEvent = z.infer<typeof ActivityEvent>;
+
+export const ErrorBody = z
+  .object({
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+;
+
+const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+export const LimitQuery = (def: number, max: number) => z.object({ limit: limit(def, max) });

@@ -1,0 +1,40 @@
+import type { EventBridgeEvent } from "aws-lambda";
+
+export const ACTIVITY_TYPES = [
+  "ticket_accepted",
+  "ticket_processed",
+  "ticket_popped",
+  "queue_cleared",
+  "master_incident_created",
+  "ticket_linked_to_master_incident",
+  "incident_resolved",
+  "ticket_assigned_to_agent",
+  "agent_updated",
+  "circuit_breaker_state_changed",
+  "webhook_failed",
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+export const WEBHOOK_TYPES = ["webhook.high_urgency", "webhook.master_incident"] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+export type EventType = ActivityType | WebhookType;
+export interface BusEvent {
+  type: EventType;
+  data: Record<string, unknown>;
+}
+
+export const EVENT_SOURCE = "smart-support";
+export type SmartSupportEvent = EventBridgeEvent<EventType, Record<string, unknown>>;
+
+/** Fan-out of domain events: EventBridge in AWS, in-process locally. Publishing never waits for targets. */
+export interface EventBus {
+  publish(events: BusEvent[]): Promise<void>;
+}
+
+/** The bus's rules, the single truth for both the in-process bus and the CDK EventBridge rules. */
+export const EVENT_RULES = {
+  activity: ACTIVITY_TYPES as readonly EventType[],
+  webhooks: WEBHOOK_TYPES as readonly EventType[],
+} as const;
+export type RuleName = keyof typeof EVENT_RULES;

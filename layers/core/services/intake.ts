@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import { ulid } from "ulid";
+import type { Accepted, TicketIn } from "../domain/schemas.js";
+import { conflict } from "../errors.js";
+import type { Runtime } from "../runtime.js";
+import { markQueued } from "../store/lua/mark-queued.js";
+import { reserveTickets } from "../store/lua/reserve-tickets.js";
+
+// A replay may resend a ticket whose first send never completed, but not while that send may still be
+// in flight: 100 simultaneous identical submits must produce one queue record, not 100.
+const RESEND_AFTER_MS = 10_000;
+
+export function payloadHash(t: TicketIn): string {
+  return createHash("sha256")
+    .update(JSON.stringify([t.subject, t.body, t.customer_id ?? null]))
+    .digest("hex");
+}
+
+/**
+ * Accepts tickets for processing: reserves their ids (all or nothing), sends the new ones to the queue and
+ * announces them. Same id + same payload while live answers the first job id again; another payload → 409.
+ */
+export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<Accepted[]> {
+  const now = new Date();
+  const items = tickets.map((t) => ({
+    ticket_id: t.ticket_id ?? `tkt_${ulid()}`,
+    payload_hash: payloadHash(t),
+    job_id: `job_${ulid()}`,
+    subject: t.subject,
+    body: t.body,
+    customer_id: t.customer_id ?? null,
+  }));
+  const reserved = await reserveTickets(rt.redis, rt.keys, items, {
+    ttlSeconds: rt.config.TICKET_TTL_SECONDS,
+    now,
+    resendAfterMs: RESEND_AFTER_MS,
+  });
+  if (!reserved.ok) {
+    const i = reserved.conflictIndex;
+    const where = tickets.length > 1 ? `items[${i}]: ` : "";
+    throw conflict(`${where}ticket_id '${items[i]?.ticket_id}' is already in use with a different payload`);
+  }
+
+  const toSend = items
+    .map((it, i) => ({ ticket_id: it.ticket_id, job_id: reserved.items[i]!.job_id, send: reserved.items[i]!.send }))
+    .filter((m) => m.send);
+  if (toSend.length) {
+    try {
+      await rt.queue.send(toSend.map(({ ticket_id, job_id }) => ({ ticket_id, job_id })));
+    } catch (err) {
+      // Let the client's retry resend at once instead of waiting out the lease.
+      await Promise.allSettled(toSend.map((m) => rt.redis.hset(rt.keys.ticket(m.ticket_id), { send_lease_ms: "0" })));
+      throw err;
+    }
+    await markQueued(rt.redis, rt.keys, toSend.map((m) => m.ticket_id));
+  }
+
+  const fresh = items.filter((it, i) => reserved.items[i]!.job_id === it.job_id);
+  await rt.bus.publish(
+    fresh.map((it) => ({
+      type: "ticket_accepted",
+      data: { ticket_id: it.ticket_id, job_id: it.job_id, subject: it.subject },
+    })),
+  );
+  return items.map((it, i) => ({
+    ticket_id: it.ticket_id,
+    job_id: reserved.items[i]!.job_id,
+    message: "Accepted for processing",
+  }));
+}

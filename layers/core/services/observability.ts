@@ -1,0 +1,45 @@
+import type { BreakerView } from "../domain/schemas.js";
+import type { Runtime } from "../runtime.js";
+import { StoreUnavailableError } from "../store/redis-port.js";
+
+export async function breakerView(rt: Runtime): Promise<BreakerView> {
+  const h = await rt.redis.hgetall(rt.keys.breaker);
+  const openedAt = Number(h.opened_at_ms ?? 0);
+  return {
+    state: (h.state as BreakerView["state"] | undefined) ?? "closed",
+    opened_at: openedAt ? new Date(openedAt).toISOString() : null,
+    half_open_probes: Number(h.probes_in_flight ?? 0),
+  };
+}
+
+export type Health =
+  | { status: "ok"; redis: "ok"; circuit_breaker: BreakerView }
+  | { status: "degraded"; redis: "unreachable"; detail: string; circuit_breaker: null };
+
+export async function health(rt: Runtime): Promise<Health> {
+  try {
+    await rt.redis.ping();
+    return { status: "ok", redis: "ok", circuit_breaker: await breakerView(rt) };
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    return { status: "degraded", redis: "unreachable", detail: err.message, circuit_breaker: null };
+  }
+}
+
+export async function metrics(rt: Runtime) {
+  const [circuit_breaker, counters, queue_size, dead_letters] = await Promise.all([
+    breakerView(rt),
+    rt.redis.hgetall(rt.keys.counters),
+    rt.redis.zcard(rt.keys.queue),
+    rt.redis.xlen(rt.keys.intakeDlq),
+  ]);
+  const count = (name: string) => Number(counters[name] ?? 0);
+  return {
+    circuit_breaker,
+    queue_size,
+    tickets_accepted_total: count("tickets_accepted_total"),
+    tickets_processed_total: count("tickets_processed_total"),
+    tickets_popped_total: count("tickets_popped_total"),
+    intake_dead_letters: dead_letters,
+  };
+}

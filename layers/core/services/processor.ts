@@ -1,0 +1,78 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import { isHighUrgency, ticketText, type Classification } from "../domain/classification.js";
+import { queueScore } from "../domain/queue-score.js";
+import { decodeIntake } from "../ports/queue-port.js";
+import type { Runtime } from "../runtime.js";
+import { storeProcessed } from "../store/lua/store-processed.js";
+import { toRoutedTicket } from "./ticket-records.js";
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * The classifier's pipeline for one queue batch: one classifier call for every ticket still waiting, then
+ * each record is stored, queued and announced on its own, so one bad record fails alone (batchItemFailures)
+ * and comes back; the rest are acked.
+ */
+export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise<SQSBatchResponse> {
+  const ids = new Set<string>();
+  for (const r of records) {
+    try {
+      ids.add(decodeIntake(r.body).ticket_id);
+    } catch {
+      // Reported as this record's failure below; it reaches the dead-letter queue after its last receive.
+    }
+  }
+  const idList = [...ids];
+  const hashes = await rt.redis.hgetallMany(idList.map(rt.keys.ticket));
+  // At-least-once delivery: a ticket some earlier delivery already processed is skipped, not redone.
+  const waiting = idList
+    .map((id, i) => ({ id, h: hashes[i]! }))
+    .filter(({ h }) => h.status === "accepted");
+  const results = await rt.classifier.classify(waiting.map(({ h }) => ticketText({ subject: h.subject ?? "", body: h.body ?? "" })));
+  const byId = new Map(waiting.map(({ id, h }, i) => [id, { h, c: results[i]! }]));
+
+  return processPartialResponse(
+    { Records: records },
+    async (record: SQSRecord) => {
+      const { ticket_id } = decodeIntake(record.body);
+      const job = byId.get(ticket_id);
+      if (job) await finishTicket(rt, ticket_id, job.h, job.c);
+    },
+    new BatchProcessor(EventType.SQS),
+    { throwOnFullBatchFailure: false },
+  );
+}
+
+async function finishTicket(rt: Runtime, ticketId: string, h: Record<string, string>, c: Classification) {
+  const s = round4(c.urgency_score);
+  const fields = {
+    category: c.category,
+    urgency_score: String(s),
+    model: c.model,
+    probabilities: JSON.stringify(c.probabilities),
+    processed_at: new Date().toISOString(),
+  };
+  const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, queueScore(s, Number(h.seq ?? 0)), fields);
+  if (outcome !== "stored") return;
+
+  const ticket = toRoutedTicket({ ...h, ...fields, status: "processed" });
+  const events: Parameters<Runtime["bus"]["publish"]>[0] = [
+    {
+      type: "ticket_processed",
+      data: {
+        ticket_id: ticketId,
+        category: ticket.category,
+        urgency_score: s,
+        priority_score: ticket.priority_score,
+        is_urgent: ticket.is_urgent,
+        model: c.model,
+      },
+    },
+  ];
+  if (isHighUrgency(s)) {
+    // The delivery id is derived from the ticket, so a redelivered record cannot alert twice under two ids.
+    events.push({ type: "webhook.high_urgency", data: { delivery_id: `high_urgency:${ticketId}`, ticket } });
+  }
+  await rt.bus.publish(events);
+}

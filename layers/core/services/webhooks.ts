@@ -1,0 +1,62 @@
+import { createHmac } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { formatWebhook, type WebhookIntent } from "../domain/webhook-format.js";
+import type { SmartSupportEvent } from "../ports/event-bus.js";
+import type { Runtime } from "../runtime.js";
+
+export const SIGNATURE_HEADER = "X-SmartSupport-Signature";
+export const DELIVERY_HEADER = "X-SmartSupport-Delivery";
+
+export const sign = (secret: string, body: string) =>
+  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+function toIntent(event: SmartSupportEvent): WebhookIntent {
+  const d = event.detail;
+  return (
+    event["detail-type"] === "webhook.high_urgency"
+      ? { kind: "high_urgency", ticket: d.ticket }
+      : { kind: "master_incident", incident: d.incident }
+  ) as WebhookIntent;
+}
+
+// Timeouts, refused connections, 408, 429 and 5xx may pass on a later try; other 4xx will not.
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
+
+/**
+ * Delivers one webhook intent to WEBHOOK_URL: same body and delivery id on every attempt, each bounded by
+ * the timeout, exponential backoff between attempts; a final failure is announced as `webhook_failed`.
+ * Runs as a bus target, so however long it takes, classification has already moved on.
+ */
+export async function deliverWebhook(rt: Runtime, event: SmartSupportEvent): Promise<void> {
+  const { WEBHOOK_URL: url, WEBHOOK_FORMAT, WEBHOOK_SECRET, WEBHOOK_TIMEOUT_MS, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_BACKOFF_MS } =
+    rt.config;
+  if (!url) return;
+  const intent = toIntent(event);
+  const deliveryId = String(event.detail.delivery_id ?? event.id);
+  const body = JSON.stringify(formatWebhook(WEBHOOK_FORMAT, intent, event.time));
+  const headers: Record<string, string> = { "Content-Type": "application/json", [DELIVERY_HEADER]: deliveryId };
+  if (WEBHOOK_SECRET) headers[SIGNATURE_HEADER] = sign(WEBHOOK_SECRET, body);
+
+  let lastError = "";
+  let attempt = 0;
+  while (attempt < WEBHOOK_MAX_ATTEMPTS) {
+    if (attempt > 0) await sleep(WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1));
+    attempt++;
+    try {
+      const res = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      lastError = `HTTP ${res.status}`;
+      if (!retryable(res.status)) break;
+    } catch (err) {
+      lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+  }
+  rt.logger.warn("webhook delivery failed", { delivery_id: deliveryId, attempts: attempt, error: lastError });
+  await rt.bus.publish([
+    {
+      type: "webhook_failed",
+      data: { delivery_id: deliveryId, webhook: intent.kind, attempts: attempt, error: lastError },
+    },
+  ]);
+}

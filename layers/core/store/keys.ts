@@ -1,0 +1,17 @@
+// Every key starts with REDIS_PREFIX so tests and deployments can share a server; all carry the hash tag
+// {ss} because Lua scripts touch several of them at once and must stay valid on Redis Cluster.
+export function makeKeys(prefix: string) {
+  const k = (name: string) => `${prefix}{ss}:${name}`;
+  return {
+    ticket: (id: string) => k(`ticket:${id}`),
+    ticketPrefix: k("ticket:"),
+    seq: k("seq"),
+    queue: k("queue"),
+    counters: k("counters"),
+    activity: k("activity"),
+    breaker: k("breaker"),
+    intake: k("intake"),
+    intakeDlq: k("intake:dlq"),
+  };
+}
+export type Keys = ReturnType<typeof makeKeys>;
