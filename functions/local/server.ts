@@ -30,16 +30,22 @@ const send = (res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 };
 
-/** Reads at most `limit` bytes; returns null when the body is larger (the caller answers 413). */
-async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/** Reads at most `limit` bytes; resolves null when the body is larger (the caller answers 413). */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve(null);
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > limit ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }
 
 function toEvent(req: IncomingMessage, url: URL, c: Compiled, match: RegExpExecArray, body: string): APIGatewayProxyEventV2 {

@@ -9,6 +9,11 @@ export interface IntakeMessage {
 /** Sending side of the intake queue: SQS in AWS, a Redis stream locally. */
 export interface QueuePort {
   send(messages: IntakeMessage[]): Promise<void>;
+  /**
+   * Set when the queue is a Redis stream on the same Redis as the tickets: intake then appends its records
+   * inside the reservation script (one atomic step, one round trip) instead of calling `send`.
+   */
+  readonly redisStreamKey?: string;
 }
 
 /**

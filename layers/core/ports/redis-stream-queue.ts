@@ -14,6 +14,7 @@ export const CONSUMER_GROUP = "classifiers";
  * dead-lettered after too many receives.
  */
 export class RedisStreamQueue implements QueuePort, QueueConsumer {
+  readonly redisStreamKey: string;
   private groupReady = false;
 
   constructor(
@@ -25,6 +26,7 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
     private readonly opts: { consumer: string; visibilityTimeoutMs: number; maxReceives: number },
   ) {
     blockingClient.on("error", () => {});
+    this.redisStreamKey = keys.intake;
   }
 
   private get client(): Redis {

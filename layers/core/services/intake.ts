@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { ulid } from "ulid";
+import { createHash, randomUUID } from "node:crypto";
 import type { Accepted, TicketIn } from "../domain/schemas.js";
 import { conflict } from "../errors.js";
 import type { Runtime } from "../runtime.js";
@@ -23,9 +22,9 @@ export function payloadHash(t: TicketIn): string {
 export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<Accepted[]> {
   const now = new Date();
   const items = tickets.map((t) => ({
-    ticket_id: t.ticket_id ?? `tkt_${ulid()}`,
+    ticket_id: t.ticket_id ?? `tkt_${randomUUID()}`,
     payload_hash: payloadHash(t),
-    job_id: `job_${ulid()}`,
+    job_id: `job_${randomUUID()}`,
     subject: t.subject,
     body: t.body,
     customer_id: t.customer_id ?? null,
@@ -34,6 +33,7 @@ export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<A
     ttlSeconds: rt.config.TICKET_TTL_SECONDS,
     now,
     resendAfterMs: RESEND_AFTER_MS,
+    intakeStream: rt.queue.redisStreamKey,
   });
   if (!reserved.ok) {
     const i = reserved.conflictIndex;

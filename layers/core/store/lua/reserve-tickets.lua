@@ -3,20 +3,24 @@ reserve-tickets: reserve ticket ids for intake, all or nothing.
   A new id is stored with status "accepted" and the next arrival sequence. An id already live with the
   same payload hash is a replay: its first job id is answered again. An id live with another payload is a
   conflict, and then nothing at all is written.
-KEYS[1]  sequence counter            KEYS[2]  counters hash
-KEYS[2+i] ticket hash of item i
+  When the intake queue is a Redis stream (local runtime), the records are appended to it here too, so
+  reservation and enqueue are one atomic step and a ticket answered 202 is always queued.
+KEYS[1]  sequence counter   KEYS[2]  counters hash   KEYS[3]  intake stream, or "" when the queue is elsewhere
+KEYS[3+i] ticket hash of item i
 ARGV[1] ttl seconds   ARGV[2] now (ISO 8601)   ARGV[3] now (epoch ms)   ARGV[4] resend-after ms
 ARGV[5+6(i-1) ..] per item: payload_hash, job_id, subject, body, customer_id ("" = none), ticket_id
 Reply: {"conflict", i} (1-based item index)
-     | {"ok", job_1, send_1, job_2, send_2, …} where send_i is 1 when the caller must (re)send item i to
-       the queue: a new ticket, or a replay whose ticket is still unqueued after resend-after ms.
+     | {"ok", job_1, send_1, job_2, send_2, …} where send_i is 1 when item i must (still) go to the queue: a
+       new ticket, or a replay whose ticket is still unqueued after resend-after ms. With an intake stream
+       this script has already appended it (send_i is then 2).
 ]]
-local n = #KEYS - 2
+local n = #KEYS - 3
+local stream = KEYS[3]
 local ttl, now_iso, now_ms, resend_after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local seen = {}
 for i = 1, n do
-  local key, hash = KEYS[2 + i], ARGV[5 + 6 * (i - 1)]
+  local key, hash = KEYS[3 + i], ARGV[5 + 6 * (i - 1)]
   local known = seen[key] or redis.call("HGET", key, "payload_hash")
   if known and known ~= hash then return {"conflict", i} end
   seen[key] = hash
@@ -24,7 +28,7 @@ end
 
 local reply = {"ok"}
 for i = 1, n do
-  local key, base = KEYS[2 + i], 5 + 6 * (i - 1)
+  local key, base = KEYS[3 + i], 5 + 6 * (i - 1)
   local job, send = ARGV[base + 1], 0
   local existing = redis.call("HMGET", key, "job_id", "status", "queued", "send_lease_ms")
   if existing[1] then
@@ -43,6 +47,11 @@ for i = 1, n do
     redis.call("EXPIRE", key, ttl)
     redis.call("HINCRBY", KEYS[2], "tickets_accepted_total", 1)
     send = 1
+  end
+  if send == 1 and stream ~= "" then
+    redis.call("XADD", stream, "*", "body", cjson.encode({ticket_id = ARGV[base + 5], job_id = job}))
+    redis.call("HSET", key, "queued", "1")
+    send = 2
   end
   table.insert(reply, job)
   table.insert(reply, send)

@@ -1,0 +1,15 @@
+import { benchIntake } from "./intake.js";
+
+// `npm run bench [name…]`: every benchmark prints its figures beside a baseline measured in the same run.
+const benches: Record<string, () => Promise<Record<string, number>>> = { intake: benchIntake };
+
+const wanted = process.argv.slice(2);
+const names = wanted.length ? wanted : Object.keys(benches);
+for (const name of names) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown benchmark '${name}'; known: ${Object.keys(benches).join(", ")}`);
+    process.exit(2);
+  }
+  await bench();
+}

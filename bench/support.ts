@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { Redis } from "ioredis";
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Starts `tsx <file>` and resolves with its port once it prints `PORT n`. */
+export async function startChild(file: string, env: Record<string, string> = {}): Promise<{ port: number; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", file], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+  return { port, proc };
+}
+
+export async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once("exit", r));
+  proc.kill("SIGTERM");
+  await exited;
+}
+
+export async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    if (found.length) await redis.unlink(...found);
+    cursor = next;
+  } while (cursor !== "0");
+  await redis.quit();
+}
+
+export const fmt = (n: number, digits = 1) => n.toFixed(digits);
