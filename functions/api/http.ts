@@ -66,7 +66,8 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
           event,
         });
       };
-      const handler = middy<ApiEvent, ApiResult>(base).use(errorReplies(rt.logger));
+      // No early-timeout timer: API Gateway enforces its own 30 s limit, and a timer per request costs.
+      const handler = middy<ApiEvent, ApiResult>(base, { timeoutEarlyInMillis: 0 }).use(errorReplies(rt.logger));
       if (spec.auth) handler.use(requireApiKey(rt.config.API_KEY));
       if (spec.body) handler.use(jsonBody(spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
       return handler as unknown as ApiHandler;
