@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Config } from "../../layers/core/config.js";
-import { baselineClassifier } from "../../layers/core/ml/classifier.js";
+import { ModelRouter } from "../../layers/core/ml/model-router.js";
+import { loadModels, type Models } from "../../layers/core/ml/models.js";
 import { InProcessBus } from "../../layers/core/ports/in-process-bus.js";
 import { RedisStreamQueue } from "../../layers/core/ports/redis-stream-queue.js";
 import type { Runtime } from "../../layers/core/runtime.js";
@@ -13,34 +14,39 @@ import { webhookHandler } from "../webhook/handler.js";
 export interface LocalRuntime extends Runtime {
   queue: RedisStreamQueue;
   bus: InProcessBus;
+  classifier: ModelRouter;
   close(): Promise<void>;
 }
 
-/** The local column of DESIGN §1: ioredis, a Redis-stream queue, the in-process bus. */
-export function createLocalRuntime(config: Config, opts: { consumer?: string; logger?: Logger } = {}): LocalRuntime {
+/** The local column of DESIGN §1: ioredis, a Redis-stream queue, the in-process bus, the ONNX model. */
+export function createLocalRuntime(
+  config: Config,
+  opts: { consumer?: string; logger?: Logger; models?: () => Promise<Models> } = {},
+): LocalRuntime {
   const logger = opts.logger ?? new Logger({ serviceName: "smart-support" });
   const client = createIoRedis(config.REDIS_URL);
   const blockingClient = client.duplicate();
   const keys = makeKeys(config.REDIS_PREFIX);
+  const redis = new IoRedisAdapter(client);
   const bus = new InProcessBus((err, event) =>
     logger.error("event target failed", { error: err as Error, type: event["detail-type"] }),
   );
-  const redis = new IoRedisAdapter(client);
+  const models = opts.models ?? (() => loadModels(config.MODELS_DIR, config.ENCODER_THREADS));
   const rt: LocalRuntime = {
     config,
     logger,
     keys,
     redis,
+    bus,
     queue: new RedisStreamQueue(redis, blockingClient, keys, {
       consumer: opts.consumer ?? `${hostname()}-${process.pid}`,
       visibilityTimeoutMs: config.QUEUE_VISIBILITY_TIMEOUT_SECONDS * 1000,
       maxReceives: config.QUEUE_MAX_RECEIVES,
     }),
-    bus,
-    classifier: baselineClassifier,
+    classifier: new ModelRouter({ config, redis, keys, bus, logger, models }),
     async close() {
       await bus.drain();
-      await Promise.all([rt.redis.close(), blockingClient.quit().catch(() => blockingClient.disconnect())]);
+      await Promise.all([redis.close(), blockingClient.quit().catch(() => blockingClient.disconnect())]);
     },
   };
   bus.subscribe("activity", activityHandler(rt));

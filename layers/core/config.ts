@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 // Empty strings count as unset: `FOO= npm start` should mean "default", not "invalid".
@@ -25,6 +26,10 @@ const schema = z
     DEDUP_MIN_COUNT: int(10, 1),
     DEDUP_WINDOW_SECONDS: int(300, 1),
     TRANSFORMER_LATENCY_MS: int(500, 1),
+    // A model call still running after this long is abandoned and counted as a failure.
+    TRANSFORMER_HARD_TIMEOUT_MS: int(5_000, 1),
+    MODELS_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../models/", import.meta.url)))),
+    ENCODER_THREADS: int(2, 1),
     CIRCUIT_COOLDOWN_SECONDS: num(60).pipe(z.number().positive()),
     CIRCUIT_HALF_OPEN_PROBES: int(3, 1),
     ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startApi, startRuntime, type TestSystem } from "../support/runtime.js";
+import { CALM_TEXT, URGENT_TEXT } from "../support/tickets.js";
 import { startWorker } from "../support/worker.js";
 
 let sys: TestSystem;
@@ -36,8 +37,10 @@ describe("seed walkthrough (milestones 1–2)", () => {
   it("scores urgency without queueing", async () => {
     const r = await call("POST", "/urgency-score", { text: "Everything is broken ASAP" });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ is_urgent: true, model: "baseline" });
-    expect(r.json.urgency_score).toBeGreaterThan(0.8);
+    expect(r.json).toMatchObject({ is_urgent: true, model: "transformer" });
+    expect(r.json.urgency_score).toBeGreaterThan(0.5);
+    const calm = await call("POST", "/urgency-score", { text: "How do I export a report?" });
+    expect(calm.json).toMatchObject({ is_urgent: false, model: "transformer" });
     expect((await call("GET", "/queue/size")).json).toEqual({ size: 0 });
   });
 
@@ -51,7 +54,8 @@ describe("seed walkthrough (milestones 1–2)", () => {
       const got = await call("GET", "/tickets/T-1");
       return got.json.status === "processed" ? got.json : undefined;
     });
-    expect(t).toMatchObject({ ticket_id: "T-1", category: "Technical", is_urgent: true, priority_score: 9, job_id: r.json.job_id });
+    expect(t).toMatchObject({ ticket_id: "T-1", category: "Technical", is_urgent: true, model: "transformer", job_id: r.json.job_id });
+    expect(t.priority_score).toBe(Math.round(10 * t.urgency_score));
 
     expect((await call("GET", "/queue/size")).json).toEqual({ size: 1 });
     const listed = await call("GET", "/queue");
@@ -59,7 +63,7 @@ describe("seed walkthrough (milestones 1–2)", () => {
     expect((await call("GET", "/tickets/peek")).json.ticket_id).toBe("T-1");
     const popped = await call("GET", "/tickets/next");
     expect(popped.status).toBe(200);
-    expect(popped.json).toMatchObject({ ticket_id: "T-1", category: "Technical", urgency_score: 0.85, incident_id: null, agent_id: null });
+    expect(popped.json).toMatchObject({ ticket_id: "T-1", category: "Technical", urgency_score: t.urgency_score, incident_id: null, agent_id: null });
     expect((await call("GET", "/tickets/next")).json).toEqual({ detail: "No tickets in queue" });
     expect((await call("GET", "/tickets/peek")).status).toBe(404);
     expect((await call("GET", "/tickets/T-1")).json.status).toBe("popped");
@@ -73,8 +77,8 @@ describe("seed walkthrough (milestones 1–2)", () => {
 
   it("accepts a batch in request order, then clears the queue", async () => {
     const items = [
-      { ticket_id: "B-1", subject: "Refund", body: "please refund" },
-      { ticket_id: "B-2", subject: "Server down", body: "urgent, production is down" },
+      { ticket_id: "B-1", ...CALM_TEXT },
+      { ticket_id: "B-2", ...URGENT_TEXT },
     ];
     const r = await call("POST", "/tickets/batch", items);
     expect(r.status).toBe(202);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket, listQueue, popNext, queueSize } from "../../layers/core/services/queue.js";
 import { eventually, startRuntime, type TestSystem } from "../support/runtime.js";
+import { calm, urgent } from "../support/tickets.js";
 import { startWorker } from "../support/worker.js";
 
 const systems: TestSystem[] = [];
@@ -14,8 +15,6 @@ afterEach(async () => {
   await Promise.all(systems.splice(0).map((s) => s.close()));
 });
 
-const calm = (id: string) => ({ ticket_id: id, subject: `Question ${id}`, body: "How do I export a report?" });
-const urgent = (id: string) => ({ ticket_id: id, subject: `Site down ${id}`, body: "Production is down, urgent!" });
 
 describe("intake → worker → queue", () => {
   it("orders the queue by urgency, earlier first among equals", async () => {

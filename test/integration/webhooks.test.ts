@@ -6,6 +6,7 @@ import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket } from "../../layers/core/services/queue.js";
 import { eventually, startRuntime, type TestSystem } from "../support/runtime.js";
 import { startReceiver } from "../support/receiver.js";
+import { calm, urgent } from "../support/tickets.js";
 import { startWorker } from "../support/worker.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,7 +24,6 @@ async function receiver(respond?: (n: number) => number | "hang") {
   return r;
 }
 
-const urgentTicket = (id: string) => ({ ticket_id: id, subject: "Checkout down", body: "Production is down, urgent!" });
 
 async function processOne(s: TestSystem, ticket: { ticket_id: string; subject: string; body: string }) {
   await acceptTickets(s.rt, [ticket]);
@@ -40,7 +40,7 @@ describe("webhooks", () => {
   ] as const)("posts a high-urgency ticket in the %s format", async (format, check) => {
     const r = await receiver();
     const s = system({ WEBHOOK_URL: r.url, WEBHOOK_FORMAT: format });
-    await processOne(s, urgentTicket("W-1"));
+    await processOne(s, urgent("W-1"));
     await s.rt.bus.drain();
     expect(r.received).toHaveLength(1);
     check(JSON.parse(r.received[0]!.body));
@@ -51,7 +51,7 @@ describe("webhooks", () => {
   it("signs the body with HMAC-SHA256 when a secret is set", async () => {
     const r = await receiver();
     const s = system({ WEBHOOK_URL: r.url, WEBHOOK_SECRET: "s3cret" });
-    await processOne(s, urgentTicket("W-2"));
+    await processOne(s, urgent("W-2"));
     await s.rt.bus.drain();
     const { body, headers } = r.received[0]!;
     const expected = `sha256=${createHmac("sha256", "s3cret").update(body).digest("hex")}`;
@@ -61,7 +61,7 @@ describe("webhooks", () => {
   it("does not fire for a ticket at or under S = 0.8", async () => {
     const r = await receiver();
     const s = system({ WEBHOOK_URL: r.url });
-    await processOne(s, { ticket_id: "W-3", subject: "Question", body: "How do I export a report?" });
+    await processOne(s, calm("W-3"));
     await s.rt.bus.drain();
     expect(r.received).toHaveLength(0);
   });
@@ -69,7 +69,7 @@ describe("webhooks", () => {
   it("retries a failing target with the same delivery id and body", async () => {
     const r = await receiver((n) => (n < 3 ? 503 : 200));
     const s = system({ WEBHOOK_URL: r.url, WEBHOOK_MAX_ATTEMPTS: "4" });
-    await processOne(s, urgentTicket("W-4"));
+    await processOne(s, urgent("W-4"));
     await s.rt.bus.drain();
     expect(r.received).toHaveLength(3);
     expect(new Set(r.received.map((x) => x.headers["x-smartsupport-delivery"]))).toEqual(new Set(["high_urgency:W-4"]));
@@ -81,7 +81,7 @@ describe("webhooks", () => {
   it("does not retry a 4xx refusal, and reports the failure", async () => {
     const r = await receiver(() => 400);
     const s = system({ WEBHOOK_URL: r.url, WEBHOOK_MAX_ATTEMPTS: "4" });
-    await processOne(s, urgentTicket("W-5"));
+    await processOne(s, urgent("W-5"));
     await s.rt.bus.drain();
     expect(r.received).toHaveLength(1);
     const failed = (await listActivity(s.rt, 50)).find((e) => e.type === "webhook_failed");
@@ -97,7 +97,7 @@ describe("webhooks", () => {
       });
     });
     const s = system({ WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, WEBHOOK_MAX_ATTEMPTS: "3" });
-    await processOne(s, urgentTicket("W-6"));
+    await processOne(s, urgent("W-6"));
     await s.rt.bus.drain();
     const failed = (await listActivity(s.rt, 50)).find((e) => e.type === "webhook_failed");
     expect(failed?.data).toMatchObject({ delivery_id: "high_urgency:W-6", attempts: 3, webhook: "high_urgency" });
@@ -106,11 +106,11 @@ describe("webhooks", () => {
   it("never holds up classification while a target hangs", async () => {
     const r = await receiver(() => "hang");
     const s = system({ WEBHOOK_URL: r.url, WEBHOOK_TIMEOUT_MS: "60000", WEBHOOK_MAX_ATTEMPTS: "1" });
-    await acceptTickets(s.rt, [urgentTicket("H-1")]);
+    await acceptTickets(s.rt, [urgent("H-1")]);
     const worker = startWorker(s.rt);
     await eventually(async () => r.received.length === 1);
     // The first webhook is still unanswered; the worker goes on with the next tickets regardless.
-    await acceptTickets(s.rt, [urgentTicket("H-2"), urgentTicket("H-3")]);
+    await acceptTickets(s.rt, [urgent("H-2"), urgent("H-3")]);
     await eventually(async () => (await getTicket(s.rt, "H-3")).status === "processed");
     expect((await getTicket(s.rt, "H-2")).status).toBe("processed");
     await worker.stop();

@@ -8,6 +8,8 @@ export interface Classification {
   probabilities: CategoryProbabilities;
   urgency_score: number;
   model: ModelName;
+  /** The sentence embedding when the transformer ran (it also serves dedup). */
+  embedding?: Float32Array;
 }
 
 export const ticketText = (t: { subject: string; body: string }) => `${t.subject} ${t.body}`;

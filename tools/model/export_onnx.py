@@ -1,0 +1,118 @@
+"""Export the all-MiniLM-L6-v2 transformer to ONNX and copy its tokenizer.
+
+The ONNX graph stops at last_hidden_state: pooling (attention-masked mean) and
+L2 normalisation are done on the TypeScript side, so the graph stays a plain
+BertModel that any onnxruntime can run.
+"""
+
+import json
+import shutil
+import sys
+import warnings
+
+from common import MODELS_DIR, load_sentence_transformer, model_dir
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+
+# The TorchScript exporter is deprecated and warns about traced Python branches in
+# transformers' mask code; the parity check below is what tells us the graph is right.
+for category in (DeprecationWarning, UserWarning, torch.jit.TracerWarning):
+    warnings.filterwarnings("ignore", category=category)
+
+OPSET = 17  # old enough for any recent onnxruntime, including onnxruntime-node 1.30
+OUT_DIR = MODELS_DIR / "minilm"
+INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+
+CHECK_TEXTS = [
+    "hi",
+    "I was charged twice for my subscription this month, please refund one payment.",
+    "The app crashes on startup after the latest update. Stack trace: NullPointerException at line 42.",
+    "Our lawyers need a copy of the data processing agreement (DPA) and your GDPR sub-processor list.",
+    "Ça ne marche pas — 请帮忙 🙏 مرحبا",
+    "word " * 400,  # past max_seq_length, exercises truncation
+]
+
+
+class HiddenStates(torch.nn.Module):
+    """Return a bare tensor so the exported graph has exactly one named output."""
+
+    def __init__(self, bert):
+        super().__init__()
+        self.bert = bert
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.bert(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+
+
+def onnx_embed(session, tokenizer, texts, max_len):
+    enc = tokenizer(texts, padding=True, truncation=True, max_length=max_len, return_tensors="np")
+    feeds = {name: enc[name].astype(np.int64) for name in INPUTS}
+    hidden = session.run(["last_hidden_state"], feeds)[0]
+    mask = feeds["attention_mask"][..., None].astype(np.float32)
+    pooled = (hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+def main():
+    st = load_sentence_transformer()
+    st.eval()
+    transformer = st[0]
+    bert = transformer.auto_model
+    tokenizer = transformer.tokenizer
+    max_len = st.max_seq_length
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    onnx_path = OUT_DIR / "model.onnx"
+
+    # Batch of 2 with padding so the trace sees a non-trivial attention mask.
+    sample = tokenizer(["hello world", "a slightly longer example sentence"], padding=True, return_tensors="pt")
+    args = tuple(sample[name] for name in INPUTS)
+    dyn = {0: "batch", 1: "sequence"}
+    # The TorchScript exporter (dynamo=False) emits opset 17 directly and needs no onnxscript.
+    torch.onnx.export(
+        HiddenStates(bert).eval(),
+        args,
+        str(onnx_path),
+        input_names=INPUTS,
+        output_names=["last_hidden_state"],
+        dynamic_axes={**{n: dyn for n in INPUTS}, "last_hidden_state": dyn},
+        opset_version=OPSET,
+        do_constant_folding=True,
+        dynamo=False,
+    )
+
+    model = onnx.load(str(onnx_path))
+    onnx.checker.check_model(model)
+    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
+        sys.exit("model.onnx references external data; expected a single file")
+
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(model_dir() / name, OUT_DIR / name)
+    tok_json = json.loads((OUT_DIR / "tokenizer.json").read_text())
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    ref = st.encode(CHECK_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    # Batched (padded) and one-by-one (no padding) runs take different mask paths; check both.
+    batched = onnx_embed(session, tokenizer, CHECK_TEXTS, max_len)
+    single = np.concatenate([onnx_embed(session, tokenizer, [t], max_len) for t in CHECK_TEXTS])
+    cos = np.concatenate([(ref * batched).sum(1), (ref * single).sum(1)])
+    max_abs = float(max(np.abs(ref - batched).max(), np.abs(ref - single).max()))
+
+    print(f"wrote {onnx_path} ({onnx_path.stat().st_size} bytes), opset {OPSET}")
+    for io in list(session.get_inputs()) + list(session.get_outputs()):
+        print(f"  {io.name}: {io.type} {io.shape}")
+    print(f"max_seq_length: {max_len}")
+    print(f"tokenizer.json truncation: {tok_json.get('truncation')}")
+    print(f"tokenizer.json padding: {tok_json.get('padding')}")
+    print(f"parity vs sentence-transformers: min cosine {cos.min():.8f}, max |diff| {max_abs:.2e}")
+    if cos.min() < 0.9999:
+        sys.exit("parity check failed")
+
+
+if __name__ == "__main__":
+    main()
