@@ -22,6 +22,13 @@ try {
 }
 
 const rt = createLocalRuntime(config);
+const loading = performance.now();
+try {
+  await rt.classifier.ready();
+  rt.logger.info(`models loaded from ${config.MODELS_DIR} in ${Math.round(performance.now() - loading)} ms`);
+} catch (err) {
+  rt.logger.error("models failed to load; the baseline classifier answers until they do", { error: err as Error });
+}
 const stop = new AbortController();
 const tasks: Promise<unknown>[] = [];
 

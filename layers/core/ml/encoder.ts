@@ -9,9 +9,11 @@ export const EMBEDDING_DIM = 384;
 
 /** Turns texts into L2-normalised sentence embeddings, one forward pass per call. */
 export interface Encoder {
+  /** Token ids with [CLS]/[SEP], truncated to MAX_TOKENS. */
+  tokenize(text: string): number[];
+  /** One forward pass over already tokenised texts (padded to the longest). */
+  embedTokens(ids: number[][]): Promise<Float32Array[]>;
   embed(texts: string[]): Promise<Float32Array[]>;
-  /** Token count of a text after truncation (used to group texts of similar length). */
-  tokenCount(text: string): number;
 }
 
 export class MiniLmEncoder implements Encoder {
@@ -43,19 +45,18 @@ export class MiniLmEncoder implements Encoder {
     return new MiniLmEncoder(session, tokenizer, id("[CLS]"), id("[SEP]"));
   }
 
-  /** Token ids with [CLS]/[SEP], cut to MAX_TOKENS as sentence-transformers does (tokenizer.json says 128). */
-  private ids(text: string): number[] {
+  /** Cut to MAX_TOKENS as sentence-transformers does (the shipped tokenizer.json says 128). */
+  tokenize(text: string): number[] {
     const body = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
     return [this.cls, ...body.slice(0, MAX_TOKENS - 2), this.sep];
   }
 
-  tokenCount(text: string): number {
-    return this.ids(text).length;
+  embed(texts: string[]): Promise<Float32Array[]> {
+    return this.embedTokens(texts.map((t) => this.tokenize(t)));
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    if (texts.length === 0) return [];
-    const encoded = texts.map((t) => this.ids(t));
+  async embedTokens(encoded: number[][]): Promise<Float32Array[]> {
+    if (encoded.length === 0) return [];
     const batch = encoded.length;
     const len = Math.max(...encoded.map((e) => e.length));
     const inputIds = new BigInt64Array(batch * len);

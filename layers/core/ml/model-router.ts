@@ -20,7 +20,8 @@ export interface ModelRouterDeps {
 
 /** Share of the latency budget a sub-batch aims for, so a healthy call stays well under it. */
 const BUDGET_SHARE = 0.4;
-const MAX_SUB_BATCH = 32;
+/** Past this, bigger ONNX batches got slower per ticket on the 2-core machine (bench/models.ts). */
+const MAX_SUB_BATCH = 16;
 
 class HardTimeout extends Error {
   override name = "HardTimeout";
@@ -40,30 +41,59 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * ticket gives category, urgency and the embedding for dedup.
  */
 export class ModelRouter implements Classifier {
-  /** Measured cost of one ticket in a healthy call (ms), which sizes the next sub-batch. */
-  private msPerTicket = 10;
+  /** Cost of one padded token in a healthy call (ms): calibrated at load, then tracked. */
+  private msPerToken: number | undefined;
 
   constructor(private readonly deps: ModelRouterDeps) {}
 
-  subBatchSize(): number {
-    const fit = Math.floor((BUDGET_SHARE * this.deps.config.TRANSFORMER_LATENCY_MS) / this.msPerTicket);
-    return Math.max(1, Math.min(MAX_SUB_BATCH, fit));
+  /** Loads and warms the models now, so the first ticket does not pay for it. */
+  async ready(): Promise<void> {
+    this.msPerToken ??= (await this.deps.models()).msPerToken;
+  }
+
+  /**
+   * Groups tokenised texts into sub-batches: similar lengths together (little padding), each small enough
+   * that its forward pass should take BUDGET_SHARE of the latency budget.
+   */
+  plan(lengths: number[]): number[][] {
+    const budgetTokens = (BUDGET_SHARE * this.deps.config.TRANSFORMER_LATENCY_MS) / (this.msPerToken ?? 1);
+    const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]!);
+    const groups: number[][] = [];
+    let group: number[] = [];
+    for (const i of order) {
+      // Sorted ascending, so this item's length is the group's padded length.
+      const fits = group.length < MAX_SUB_BATCH && (group.length + 1) * lengths[i]! <= budgetTokens;
+      if (group.length && !fits) {
+        groups.push(group);
+        group = [];
+      }
+      group.push(i);
+    }
+    if (group.length) groups.push(group);
+    return groups;
   }
 
   async classify(texts: string[]): Promise<Classification[]> {
-    const out = new Array<Classification>(texts.length);
-    // Texts of similar length share a sub-batch, so little of each forward pass is padding.
-    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
-    for (let i = 0; i < order.length; ) {
-      const chunk = order.slice(i, i + this.subBatchSize());
-      i += chunk.length;
-      const results = await this.classifyChunk(chunk.map((k) => texts[k]!));
-      chunk.forEach((k, j) => (out[k] = results[j]!));
+    // A flood repeats the same text: embed each distinct text once.
+    const distinct = [...new Set(texts)];
+    let models: Models;
+    try {
+      models = await this.deps.models();
+    } catch (err) {
+      this.deps.logger.error("models could not be loaded; baseline used", { error: err as Error });
+      return texts.map(classifyBaseline);
     }
-    return out;
+    this.msPerToken ??= models.msPerToken;
+    const ids = distinct.map((t) => models.encoder.tokenize(t));
+    const byText = new Map<string, Classification>();
+    for (const group of this.plan(ids.map((x) => x.length))) {
+      const results = await this.classifyGroup(models, group.map((i) => distinct[i]!), group.map((i) => ids[i]!));
+      group.forEach((i, j) => byText.set(distinct[i]!, results[j]!));
+    }
+    return texts.map((t) => byText.get(t)!);
   }
 
-  private async classifyChunk(texts: string[]): Promise<Classification[]> {
+  private async classifyGroup(models: Models, texts: string[], ids: number[][]): Promise<Classification[]> {
     const { config, redis, keys, logger } = this.deps;
     const breaker = {
       cooldownMs: config.CIRCUIT_COOLDOWN_SECONDS * 1000,
@@ -76,29 +106,24 @@ export class ModelRouter implements Classifier {
 
     let embeddings: Float32Array[] | undefined;
     let failure: unknown;
-    let latencyMs = 0;
+    const started = performance.now();
     try {
-      const { encoder } = await this.deps.models();
-      const started = performance.now();
-      try {
-        embeddings = await withTimeout(encoder.embed(texts), config.TRANSFORMER_HARD_TIMEOUT_MS);
-      } finally {
-        latencyMs = performance.now() - started;
-      }
+      embeddings = await withTimeout(models.encoder.embedTokens(ids), config.TRANSFORMER_HARD_TIMEOUT_MS);
     } catch (err) {
       failure = err;
     }
+    const latencyMs = performance.now() - started;
     const healthy = failure === undefined && latencyMs <= config.TRANSFORMER_LATENCY_MS;
     await this.reportOutcome(epoch, permission, healthy, breaker.maxProbes);
-    if (failure !== undefined || !embeddings) {
+    if (!embeddings) {
       logger.warn("transformer call failed; baseline used", { error: failure as Error, tickets: texts.length });
       return texts.map(classifyBaseline);
     }
-    if (healthy) this.msPerTicket = 0.7 * this.msPerTicket + 0.3 * (latencyMs / texts.length);
+    const padded = ids.length * Math.max(...ids.map((x) => x.length));
+    if (healthy) this.msPerToken = 0.8 * this.msPerToken! + 0.2 * (latencyMs / padded);
     else logger.warn("transformer call over budget", { latency_ms: Math.round(latencyMs), tickets: texts.length });
     // Over budget still yields a good answer: use it, the breaker has already taken note.
-    const { heads } = await this.deps.models();
-    return embeddings.map((embedding) => ({ ...heads.apply(embedding), model: "transformer" as const, embedding }));
+    return embeddings.map((embedding) => ({ ...models.heads.apply(embedding), model: "transformer" as const, embedding }));
   }
 
   private async reportOutcome(epoch: number, permission: Permission, healthy: boolean, maxProbes: number) {
