@@ -1,9 +1,10 @@
+import { benchDedup } from "./dedup.js";
 import { benchQuality } from "./heldout.js";
 import { benchIntake } from "./intake.js";
 import { benchModels } from "./models.js";
 
 // `npm run bench [name…]`: every benchmark prints its figures beside a baseline measured in the same run.
-const benches: Record<string, () => Promise<Record<string, number>>> = { intake: benchIntake, models: benchModels, quality: benchQuality };
+const benches: Record<string, () => Promise<Record<string, number>>> = { intake: benchIntake, models: benchModels, quality: benchQuality, dedup: benchDedup };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(benches);

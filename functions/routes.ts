@@ -1,5 +1,6 @@
 import { docsRoutes } from "./api/docs.js";
 import type { Route } from "./api/http.js";
+import * as incidents from "./api/incidents.js";
 import { activity, healthCheck, metricsView } from "./api/observability.js";
 import { clear, list, nextTicket, peekTicket, size } from "./api/queue.js";
 import { urgencyScore } from "./api/scoring.js";
@@ -19,6 +20,9 @@ export const routes: readonly Route[] = [
   list,
   clear,
   urgencyScore,
+  incidents.list,
+  incidents.get,
+  incidents.resolveIncident,
   healthCheck,
   metricsView,
   activity,

@@ -3,6 +3,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { Config } from "../../layers/core/config.js";
 import { ModelRouter } from "../../layers/core/ml/model-router.js";
 import { loadModels, type Models } from "../../layers/core/ml/models.js";
+import { loadSimilarity } from "../../layers/core/ml/similarity.js";
+import { Deduplicator } from "../../layers/core/services/dedup/deduplicator.js";
 import { InProcessBus } from "../../layers/core/ports/in-process-bus.js";
 import { RedisStreamQueue } from "../../layers/core/ports/redis-stream-queue.js";
 import type { Runtime } from "../../layers/core/runtime.js";
@@ -44,6 +46,7 @@ export function createLocalRuntime(
       maxReceives: config.QUEUE_MAX_RECEIVES,
     }),
     classifier: new ModelRouter({ config, redis, keys, bus, logger, models }),
+    dedup: new Deduplicator({ config, redis, keys }, () => loadSimilarity(config.MODELS_DIR, config.ENCODER_THREADS)),
     async close() {
       await bus.drain();
       await Promise.all([redis.close(), blockingClient.quit().catch(() => blockingClient.disconnect())]);

@@ -24,6 +24,8 @@ const schema = z
 
     DEDUP_SIM_THRESHOLD: num(0.9).pipe(z.number().gt(0).lt(1)),
     DEDUP_MIN_COUNT: int(10, 1),
+    // Threshold for the lexical signature that dedup falls back to while the breaker is open.
+    DEDUP_LEXICAL_THRESHOLD: num(0.8).pipe(z.number().gt(0).lt(1)),
     DEDUP_WINDOW_SECONDS: int(300, 1),
     TRANSFORMER_LATENCY_MS: int(500, 1),
     // A model call still running after this long is abandoned and counted as a failure.

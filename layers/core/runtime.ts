@@ -1,6 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Config } from "./config.js";
 import type { Classifier } from "./ml/classifier.js";
+import type { Deduplicator } from "./services/dedup/deduplicator.js";
 import type { EventBus } from "./ports/event-bus.js";
 import type { QueuePort } from "./ports/queue-port.js";
 import type { Keys } from "./store/keys.js";
@@ -14,5 +15,6 @@ export interface Runtime {
   queue: QueuePort;
   bus: EventBus;
   classifier: Classifier;
+  dedup: Deduplicator;
   logger: Logger;
 }

@@ -72,6 +72,24 @@ export const TicketView = RoutedTicket.partial()
 ;
 export type TicketView = z.infer<typeof TicketView>;
 
+export const MasterIncident = z.object({
+  incident_id: z.string(),
+  summary: z.string(),
+  root_ticket_id: z.string(),
+  ticket_ids: z.array(z.string()),
+  ticket_count: z.number().int(),
+  category: Category,
+  created_at: z.string(),
+  updated_at: z.string(),
+  status: z.enum(["open", "resolved"]),
+  agent_id: z.string().nullable(),
+});
+export type MasterIncident = z.infer<typeof MasterIncident>;
+export const IncidentsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  status: z.enum(["open", "resolved"]).optional(),
+});
+
 export const UrgencyIn = z.object({ text: nonBlank("text", 50_000) });
 export const UrgencyOut = z.object({
   urgency_score: z.number(),

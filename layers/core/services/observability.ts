@@ -1,6 +1,7 @@
 import type { BreakerView } from "../domain/schemas.js";
 import type { Runtime } from "../runtime.js";
 import { StoreUnavailableError } from "../store/redis-port.js";
+import { incidentCounts } from "./incidents.js";
 
 export async function breakerView(rt: Runtime): Promise<BreakerView> {
   const h = await rt.redis.hgetall(rt.keys.breaker);
@@ -27,8 +28,9 @@ export async function health(rt: Runtime): Promise<Health> {
 }
 
 export async function metrics(rt: Runtime) {
-  const [circuit_breaker, counters, queue_size, dead_letters] = await Promise.all([
+  const [circuit_breaker, incidents, counters, queue_size, dead_letters] = await Promise.all([
     breakerView(rt),
+    incidentCounts(rt),
     rt.redis.hgetall(rt.keys.counters),
     rt.redis.zcard(rt.keys.queue),
     rt.redis.xlen(rt.keys.intakeDlq),
@@ -36,6 +38,7 @@ export async function metrics(rt: Runtime) {
   const count = (name: string) => Number(counters[name] ?? 0);
   return {
     circuit_breaker,
+    ...incidents,
     queue_size,
     tickets_accepted_total: count("tickets_accepted_total"),
     tickets_processed_total: count("tickets_processed_total"),

@@ -29,30 +29,43 @@ export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise
   const waiting = idList
     .map((id, i) => ({ id, h: hashes[i]! }))
     .filter(({ h }) => h.status === "accepted");
-  const results = await rt.classifier.classify(waiting.map(({ h }) => ticketText({ subject: h.subject ?? "", body: h.body ?? "" })));
-  const byId = new Map(waiting.map(({ id, h }, i) => [id, { h, c: results[i]! }]));
+  const texts = waiting.map(({ h }) => ticketText({ subject: h.subject ?? "", body: h.body ?? "" }));
+  const results = await rt.classifier.classify(texts);
+  const dedup = await rt.dedup.process(
+    waiting.map(({ id, h }, i) => ({ ticket_id: id, subject: h.subject ?? "", text: texts[i]!, classification: results[i]! })),
+  );
+  await rt.bus.publish(dedup.events);
+  const byId = new Map(waiting.map(({ id, h }, i) => [id, { h, c: results[i]!, incident: dedup.incidentOf.get(id) }]));
 
   return processPartialResponse(
     { Records: records },
     async (record: SQSRecord) => {
       const { ticket_id } = decodeIntake(record.body);
       const job = byId.get(ticket_id);
-      if (job) await finishTicket(rt, ticket_id, job.h, job.c);
+      if (job) await finishTicket(rt, ticket_id, job.h, job.c, job.incident);
     },
     new BatchProcessor(EventType.SQS),
     { throwOnFullBatchFailure: false },
   );
 }
 
-async function finishTicket(rt: Runtime, ticketId: string, h: Record<string, string>, c: Classification) {
+async function finishTicket(
+  rt: Runtime,
+  ticketId: string,
+  h: Record<string, string>,
+  c: Classification,
+  incidentId: string | undefined,
+) {
   const s = round4(c.urgency_score);
-  const fields = {
+  const fields: Record<string, string> = {
     category: c.category,
     urgency_score: String(s),
     model: c.model,
     probabilities: JSON.stringify(c.probabilities),
     processed_at: new Date().toISOString(),
   };
+  // The dedup script has already written the link; repeating it keeps this ticket's record whole.
+  if (incidentId) fields.incident_id = incidentId;
   const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, queueScore(s, Number(h.seq ?? 0)), fields);
   if (outcome !== "stored") return;
 
@@ -67,10 +80,12 @@ async function finishTicket(rt: Runtime, ticketId: string, h: Record<string, str
         priority_score: ticket.priority_score,
         is_urgent: ticket.is_urgent,
         model: c.model,
+        incident_id: incidentId ?? null,
       },
     },
   ];
-  if (isHighUrgency(s)) {
+  // A ticket in a master incident is covered by the incident's one alert.
+  if (isHighUrgency(s) && !incidentId) {
     // The delivery id is derived from the ticket, so a redelivered record cannot alert twice under two ids.
     events.push({ type: "webhook.high_urgency", data: { delivery_id: `high_urgency:${ticketId}`, ticket } });
   }

@@ -113,6 +113,29 @@ export class IoRedisAdapter implements RedisPort {
     });
   }
 
+  xrange(key: string, start: string, end: string, count: number): Promise<StreamEntry[]> {
+    return guarded(async () => {
+      const rows = await this.client.xrange(key, start, end, "COUNT", count);
+      return rows.map(([id, flat]) => ({ id, fields: pairsToObject(flat) }));
+    });
+  }
+
+  get(key: string) {
+    return guarded(() => this.client.get(key));
+  }
+
+  smembers(key: string) {
+    return guarded(() => this.client.smembers(key));
+  }
+
+  lrange(key: string, start: number, stop: number) {
+    return guarded(() => this.client.lrange(key, start, stop));
+  }
+
+  scard(key: string) {
+    return guarded(() => this.client.scard(key));
+  }
+
   xlen(key: string) {
     return guarded(() => this.client.xlen(key));
   }

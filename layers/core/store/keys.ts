@@ -12,6 +12,14 @@ export function makeKeys(prefix: string) {
     breaker: k("breaker"),
     intake: k("intake"),
     intakeDlq: k("intake:dlq"),
+    dedupLog: k("dedup:log"),
+    incident: (id: string) => k(`incident:${id}`),
+    incidentPrefix: k("incident:"),
+    incidentTickets: (id: string) => k(`incident:${id}:tickets`),
+    incidents: k("incidents"),
+    openIncidents: k("incidents:open"),
+    incidentVectors: k("incidents:vectors"),
+    incidentsVersion: k("incidents:version"),
   };
 }
 export type Keys = ReturnType<typeof makeKeys>;

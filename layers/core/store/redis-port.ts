@@ -24,6 +24,12 @@ export interface RedisPort {
   zrevrange(key: string, start: number, stop: number): Promise<string[]>;
   xadd(key: string, maxLen: number, fields: Record<string, string>): Promise<string>;
   xrevrange(key: string, count: number): Promise<StreamEntry[]>;
+  /** Entries from `start` to `end` (XRANGE syntax, "(" for exclusive), oldest first. */
+  xrange(key: string, start: string, end: string, count: number): Promise<StreamEntry[]>;
+  get(key: string): Promise<string | null>;
+  smembers(key: string): Promise<string[]>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  scard(key: string): Promise<number>;
   xlen(key: string): Promise<number>;
   close(): Promise<void>;
 }

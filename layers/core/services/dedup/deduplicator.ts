@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import type { Classification } from "../../domain/classification.js";
+import { decideDedup, type DedupSpace } from "../../domain/dedup.js";
+import { LEXICAL_DIM, lexicalSignature } from "../../domain/lexical.js";
+import { dot } from "../../domain/vectors.js";
+import { EMBEDDING_DIM } from "../../ml/encoder.js";
+import type { SimilaritySearch } from "../../ml/similarity.js";
+import type { BusEvent } from "../../ports/event-bus.js";
+import type { Runtime } from "../../runtime.js";
+import { dedupApply } from "../../store/lua/dedup-apply.js";
+import { windowAppend } from "../../store/lua/window-append.js";
+import { packVector, SpaceMirror, unpackVector, type WindowMirror } from "./window-mirror.js";
+
+export interface DedupInput {
+  ticket_id: string;
+  subject: string;
+  /** subject + " " + body: what the lexical signature reads when there is no embedding. */
+  text: string;
+  classification: Classification;
+}
+
+export interface DedupResult {
+  /** Incident of every ticket of the batch (or linked by it) that is now in one. */
+  incidentOf: Map<string, string>;
+  events: BusEvent[];
+}
+
+const SYNC_PAGE = 5_000;
+
+/**
+ * Flash-flood suppression (DESIGN §5) for one batch. The window lives in Redis (the dedup log); this
+ * process keeps a mirror of it, brought up to date before every search, so a search never fetches vectors
+ * from Redis. Decisions are pure (domain/dedup.ts); incidents are created and linked only by a Lua script.
+ */
+export class Deduplicator {
+  private readonly mirror: WindowMirror = {
+    semantic: new SpaceMirror(EMBEDDING_DIM),
+    lexical: new SpaceMirror(LEXICAL_DIM),
+  };
+  private lastId: string | undefined;
+  private incidentsVersion: string | null | undefined;
+  private openIncidents: { incident_id: string; space: DedupSpace; vector: Float32Array }[] = [];
+
+  constructor(
+    private readonly rt: Pick<Runtime, "config" | "redis" | "keys">,
+    private readonly search: () => Promise<SimilaritySearch>,
+  ) {}
+
+  private get windowMs() {
+    return this.rt.config.DEDUP_WINDOW_SECONDS * 1000;
+  }
+
+  private threshold(space: DedupSpace) {
+    return space === "semantic" ? this.rt.config.DEDUP_SIM_THRESHOLD : this.rt.config.DEDUP_LEXICAL_THRESHOLD;
+  }
+
+  /** Brings the mirror up to the log's end: a cold process loads the whole window once, then only what is new. */
+  async sync(): Promise<void> {
+    const { redis, keys } = this.rt;
+    const now = Date.now();
+    let from = this.lastId ? `(${this.lastId}` : `${now - this.windowMs}-0`;
+    for (;;) {
+      const page = await redis.xrange(keys.dedupLog, from, "+", SYNC_PAGE);
+      for (const { id, fields } of page) {
+        const space = fields.s as DedupSpace;
+        if (fields.t && this.mirror[space]) this.mirror[space].add(fields.t, Number(id.split("-")[0]), unpackVector(fields.v ?? ""));
+        this.lastId = id;
+      }
+      if (page.length < SYNC_PAGE) break;
+      from = `(${this.lastId}`;
+    }
+    for (const m of Object.values(this.mirror)) m.expire(now - this.windowMs);
+
+    const version = await redis.get(keys.incidentsVersion);
+    if (version !== this.incidentsVersion) {
+      const ids = await redis.smembers(keys.openIncidents);
+      const packed = await Promise.all(ids.map((id) => redis.hget(keys.incidentVectors, id)));
+      this.openIncidents = ids.flatMap((incident_id, i) => {
+        const [space, vec] = (packed[i] ?? "").split("|");
+        return space && vec ? [{ incident_id, space: space as DedupSpace, vector: unpackVector(vec) }] : [];
+      });
+      this.incidentsVersion = version;
+    }
+  }
+
+  /** The number of window tickets the mirror holds, per space (for /metrics and the bench). */
+  windowSize(): Record<DedupSpace, number> {
+    return { semantic: this.mirror.semantic.size, lexical: this.mirror.lexical.size };
+  }
+
+  async process(batch: DedupInput[]): Promise<DedupResult> {
+    const result: DedupResult = { incidentOf: new Map(), events: [] };
+    if (batch.length === 0) return result;
+    const items = batch.map((t) => {
+      const semantic = t.classification.embedding;
+      const space: DedupSpace = semantic ? "semantic" : "lexical";
+      return { ...t, space, vector: semantic ?? lexicalSignature(t.text) };
+    });
+    // Log first, then sync: the batch sees itself, and of two workers logging at once the later syncer
+    // sees both batches.
+    await windowAppend(
+      this.rt.redis,
+      this.rt.keys,
+      this.windowMs,
+      items.map((it) => ({ ticket_id: it.ticket_id, space: it.space, vector: packVector(it.vector) })),
+    );
+    await this.sync();
+
+    // An open incident that matches settles a ticket without a window search (during a flood, that is
+    // nearly every ticket); n(t) is computed for the others only.
+    const unsettled = items.filter((it) => !this.bestIncident(it.space, it.vector));
+    const similar = await this.neighbours(unsettled);
+    for (const it of items) {
+      if (result.incidentOf.has(it.ticket_id)) continue; // linked by an earlier ticket of this batch
+      await this.decide(it, similar.get(it.ticket_id) ?? [], result);
+    }
+    return result;
+  }
+
+  /** n(t): for every ticket, the window tickets (itself excluded) above its space's threshold. */
+  async neighbours(items: { ticket_id: string; space: DedupSpace; vector: Float32Array }[]) {
+    const out = new Map<string, string[]>();
+    const search = await this.search();
+    for (const space of ["semantic", "lexical"] as const) {
+      const mine = items.filter((it) => it.space === space);
+      if (!mine.length) continue;
+      const { matrix, rows, idAt } = this.mirror[space].view();
+      const pairs = await search.pairs(mine.map((it) => it.vector), matrix, rows, this.threshold(space));
+      for (const it of mine) out.set(it.ticket_id, []);
+      for (const [q, row] of pairs) {
+        const id = idAt(row);
+        if (id !== mine[q]!.ticket_id) out.get(mine[q]!.ticket_id)!.push(id);
+      }
+    }
+    return out;
+  }
+
+  private bestIncident(space: DedupSpace, vector: Float32Array) {
+    let best: { incident_id: string; similarity: number } | null = null;
+    for (const inc of this.openIncidents) {
+      if (inc.space !== space) continue;
+      const similarity = dot(inc.vector, vector);
+      if (similarity > this.threshold(space) && (!best || similarity > best.similarity)) best = { incident_id: inc.incident_id, similarity };
+    }
+    return best;
+  }
+
+  private async decide(
+    it: DedupInput & { space: DedupSpace; vector: Float32Array },
+    initiallySimilar: string[],
+    result: DedupResult,
+  ): Promise<void> {
+    const { redis, keys, config } = this.rt;
+    let best = this.bestIncident(it.space, it.vector);
+    let similar = initiallySimilar;
+    for (;;) {
+      const decision = decideDedup(it.ticket_id, { similar, bestIncident: best }, config.DEDUP_MIN_COUNT);
+      if (decision.action === "none") return;
+      const now = new Date();
+      const applied = await dedupApply(
+        redis,
+        keys,
+        it.ticket_id,
+        decision.action === "link"
+          ? decision
+          : {
+              action: "create",
+              incident_id: `inc_${randomUUID()}`,
+              summary: it.subject,
+              category: it.classification.category,
+              space: it.space,
+              vector: packVector(it.vector),
+              members: decision.members,
+            },
+        now,
+      );
+      if (applied.outcome === "closed") {
+        // Resolved since our mirror looked: forget it and decide again without it.
+        this.openIncidents = this.openIncidents.filter((i) => i.incident_id !== best?.incident_id);
+        best = this.bestIncident(it.space, it.vector);
+        // The window was not searched for a ticket that had an incident to join; it is now.
+        if (!best) similar = (await this.neighbours([it])).get(it.ticket_id) ?? [];
+        continue;
+      }
+      const { incident_id, newlyLinked, ticketIncident } = applied;
+      if (applied.outcome === "created") {
+        this.openIncidents.push({ incident_id, space: it.space, vector: it.vector });
+        const incident = { incident_id, summary: it.subject, ticket_count: newlyLinked.length, category: it.classification.category };
+        result.events.push(
+          { type: "master_incident_created", data: { ...incident, root_ticket_id: it.ticket_id } },
+          { type: "webhook.master_incident", data: { delivery_id: `master_incident:${incident_id}`, incident } },
+        );
+      }
+      for (const id of newlyLinked) {
+        result.incidentOf.set(id, incident_id);
+        result.events.push({ type: "ticket_linked_to_master_incident", data: { ticket_id: id, incident_id } });
+      }
+      if (ticketIncident) result.incidentOf.set(it.ticket_id, ticketIncident);
+      return;
+    }
+  }
+}

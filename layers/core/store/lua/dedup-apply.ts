@@ -1,0 +1,36 @@
+import type { DedupSpace } from "../../domain/dedup.js";
+import type { Keys } from "../keys.js";
+import type { RedisPort } from "../redis-port.js";
+import { loadLua } from "./load.js";
+
+const script = loadLua("dedup-apply");
+
+export type ApplyResult =
+  | { outcome: "linked" | "created"; incident_id: string; ticketIncident: string | null; newlyLinked: string[] }
+  | { outcome: "closed" };
+
+export type ApplyAction =
+  | { action: "link"; incident_id: string }
+  | {
+      action: "create";
+      incident_id: string;
+      summary: string;
+      category: string;
+      space: DedupSpace;
+      vector: string;
+      members: string[];
+    };
+
+export async function dedupApply(redis: RedisPort, keys: Keys, ticketId: string, a: ApplyAction, now: Date): Promise<ApplyResult> {
+  const base = [a.action, ticketId, keys.ticketPrefix, keys.incidentPrefix, now.toISOString(), now.getTime()];
+  const args =
+    a.action === "link" ? [...base, a.incident_id] : [...base, a.incident_id, a.summary, a.category, a.space, a.vector, ...a.members];
+  const reply = await redis.run<string[]>(script, [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion], args);
+  if (reply[0] === "closed") return { outcome: "closed" };
+  return {
+    outcome: reply[0] as "linked" | "created",
+    incident_id: reply[1]!,
+    ticketIncident: reply[2] || null,
+    newlyLinked: reply.slice(3),
+  };
+}

@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createLocalRuntime, type LocalRuntime } from "../../functions/local/runtime.js";
+import { dot } from "../../layers/core/domain/vectors.js";
+import { loadConfig } from "../../layers/core/config.js";
+import { loadSimilarity } from "../../layers/core/ml/similarity.js";
+import { Deduplicator } from "../../layers/core/services/dedup/deduplicator.js";
+import { listActivity } from "../../layers/core/services/activity.js";
+import { getIncident, listIncidents, resolve } from "../../layers/core/services/incidents.js";
+import { acceptTickets } from "../../layers/core/services/intake.js";
+import { getTicket } from "../../layers/core/services/queue.js";
+import { breakerReport } from "../../layers/core/store/lua/breaker.js";
+import { dropPrefix, eventually, testConfig } from "../support/runtime.js";
+import { startReceiver } from "../support/receiver.js";
+import { startWorker } from "../support/worker.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+function runtime(env: Record<string, string> = {}, consumer?: string): LocalRuntime {
+  const config = testConfig(env);
+  const rt = createLocalRuntime(config, { consumer });
+  cleanups.push(async () => {
+    await rt.close();
+    await dropPrefix(config.REDIS_PREFIX);
+  });
+  return rt;
+}
+
+const FLOOD = { subject: "Checkout down", body: "Checkout returns 503 for everyone." };
+const flood = (prefix: string, n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ ticket_id: `${prefix}-${from + i}`, ...FLOOD }));
+// Near-identical: punctuation and a trailing plea vary (pairwise cosine ≥ 0.93 with MiniLM).
+const nearFlood = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    ticket_id: `near-${i}`,
+    subject: "Checkout down",
+    body: `Checkout returns 503 for everyone.${i % 2 ? "" : " Please help"}${i % 3 ? "!" : "."}`,
+  }));
+
+async function processAll(rt: LocalRuntime, tickets: { ticket_id: string; subject: string; body: string }[]) {
+  await acceptTickets(rt, tickets);
+  const worker = startWorker(rt);
+  await eventually(async () => {
+    for (const t of tickets) if ((await getTicket(rt, t.ticket_id)).status === "accepted") return false;
+    return true;
+  }, 30_000);
+  await worker.stop();
+  await rt.bus.drain();
+}
+
+describe("flash-flood suppression", () => {
+  it("10 identical tickets make no incident; the 11th makes one with all 11 linked", async () => {
+    const rt = runtime();
+    await processAll(rt, flood("f", 10));
+    expect(await listIncidents(rt, 50)).toEqual([]);
+    expect((await getTicket(rt, "f-0")).incident_id).toBeNull();
+
+    await processAll(rt, flood("f", 1, 10));
+    const [incident] = await listIncidents(rt, 50);
+    expect(incident).toMatchObject({ ticket_count: 11, status: "open", root_ticket_id: "f-10", summary: "Checkout down" });
+    expect(new Set(incident!.ticket_ids)).toEqual(new Set(flood("f", 11).map((t) => t.ticket_id)));
+    for (const t of flood("f", 11)) expect((await getTicket(rt, t.ticket_id)).incident_id).toBe(incident!.incident_id);
+    const events = (await listActivity(rt, 200)).map((e) => e.type);
+    expect(events.filter((t) => t === "master_incident_created")).toHaveLength(1);
+    expect(events.filter((t) => t === "ticket_linked_to_master_incident")).toHaveLength(11);
+  });
+
+  it.each([1, 3, 6])("keeps the boundary for DEDUP_MIN_COUNT=%i: that many make none, one more makes one", async (k) => {
+    const rt = runtime({ DEDUP_MIN_COUNT: String(k) });
+    await processAll(rt, flood("k", k));
+    expect(await listIncidents(rt, 50)).toHaveLength(0);
+    await processAll(rt, flood("k", 1, k));
+    const incidents = await listIncidents(rt, 50);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.ticket_count).toBe(k + 1);
+  });
+
+  it("links later look-alikes to the open incident", async () => {
+    const rt = runtime();
+    await processAll(rt, flood("a", 11));
+    await processAll(rt, flood("a", 3, 11));
+    const [incident] = await listIncidents(rt, 50);
+    expect(incident!.ticket_count).toBe(14);
+    expect(await listIncidents(rt, 50)).toHaveLength(1);
+  });
+
+  it("makes exactly one incident of 200 near-identical tickets over 2 concurrent workers, with one alert", async () => {
+    const hook = await startReceiver();
+    cleanups.push(() => hook.close());
+    const a = runtime({ WEBHOOK_URL: hook.url }, "worker-a");
+    const b = runtime({ WEBHOOK_URL: hook.url, REDIS_PREFIX: a.config.REDIS_PREFIX }, "worker-b");
+    const tickets = nearFlood(200);
+    await acceptTickets(a, tickets);
+    const workers = [startWorker(a), startWorker(b)];
+    await eventually(async () => Number((await a.redis.hgetall(a.keys.counters)).tickets_processed_total) === 200, 60_000);
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all([a.bus.drain(), b.bus.drain()]);
+
+    const incidents = await listIncidents(a, 50);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.ticket_count).toBe(200);
+    for (const t of tickets) expect((await getTicket(a, t.ticket_id)).incident_id).toBe(incidents[0]!.incident_id);
+    const kinds = hook.received.map((r) => (JSON.parse(r.body) as { type: string }).type);
+    expect(kinds.filter((k) => k === "master_incident")).toHaveLength(1);
+    expect(kinds.filter((k) => k === "high_urgency")).toHaveLength(0);
+  });
+
+  it("never merges distinct problems", async () => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "1" });
+    const distinct = [
+      ["Refund", "I was charged twice for my March invoice, please refund one charge."],
+      ["SSO broken", "Our Okta SAML login fails with an invalid audience error."],
+      ["GDPR request", "Please delete all personal data you hold about me under article 17."],
+      ["Export", "How do I export my reports to CSV?"],
+      ["API 429", "Your API returns 429 rate limit errors even at low volume."],
+      ["Contract", "We want to terminate our contract at the end of the term; what notice is needed?"],
+      ["Mobile crash", "The iOS app crashes when I open the settings screen."],
+      ["VAT number", "Please add our VAT number to future invoices."],
+    ].map(([subject, body], i) => ({ ticket_id: `d-${i}`, subject: subject!, body: body! }));
+    await processAll(rt, distinct);
+    expect(await listIncidents(rt, 50)).toEqual([]);
+  });
+
+  it("does not count tickets older than the window", async () => {
+    const rt = runtime({ DEDUP_WINDOW_SECONDS: "3" });
+    await processAll(rt, flood("old", 10));
+    await new Promise((r) => setTimeout(r, 3_200));
+    await processAll(rt, flood("old", 1, 10));
+    expect(await listIncidents(rt, 50)).toEqual([]);
+    // Ten more right away: with the 11th, still inside the window, they make one.
+    await processAll(rt, flood("old", 10, 11));
+    const [incident] = await listIncidents(rt, 50);
+    expect(incident?.ticket_count).toBe(11);
+    expect(incident?.ticket_ids).toContain("old-10");
+    expect(incident?.ticket_ids).not.toContain("old-0");
+  });
+
+  it("takes no new links into a resolved incident", async () => {
+    const rt = runtime();
+    await processAll(rt, flood("r", 11));
+    const [incident] = await listIncidents(rt, 50);
+    await resolve(rt, incident!.incident_id);
+    await processAll(rt, flood("r", 1, 11));
+    const after = await getIncident(rt, incident!.incident_id);
+    expect(after).toMatchObject({ status: "resolved", ticket_count: 11 });
+    expect((await getTicket(rt, "r-11")).incident_id).not.toBe(incident!.incident_id);
+    expect((await listActivity(rt, 500)).some((e) => e.type === "incident_resolved")).toBe(true);
+  });
+
+  it("groups an identical flood lexically while the breaker is open", async () => {
+    const rt = runtime();
+    await breakerReport(rt.redis, rt.keys, { epoch: 0, permission: "call", healthy: false, maxProbes: 3 });
+    await processAll(rt, flood("lex", 11));
+    expect((await getTicket(rt, "lex-0")).model).toBe("baseline");
+    const [incident] = await listIncidents(rt, 50);
+    expect(incident?.ticket_count).toBe(11);
+  });
+});
+
+describe("window search", () => {
+  it("counts n(t) exactly as brute force does, on a random set with near neighbours", async () => {
+    const rt = runtime({ DEDUP_SIM_THRESHOLD: "0.9" });
+    const config = loadConfig({});
+    const dedup = new Deduplicator(rt, () => loadSimilarity(config.MODELS_DIR, 1));
+    // Clusters of noisy copies of random directions, so similarities straddle the threshold.
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const unit = (v: Float32Array) => {
+      const n = Math.sqrt(dot(v, v));
+      return v.map((x) => x / n);
+    };
+    const centres = Array.from({ length: 8 }, () => unit(Float32Array.from({ length: 384 }, rand)));
+    const vectors = Array.from({ length: 300 }, (_, i) =>
+      unit(centres[i % 8]!.map((x) => x + 0.008 * rand() * (1 + (i % 5)))),
+    );
+    const tickets = vectors.map((embedding, i) => ({
+      ticket_id: `v-${i}`,
+      subject: "s",
+      text: "s",
+      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding },
+    }));
+    // Half the set is already in the window (an earlier batch), half arrives now.
+    await dedup.process(tickets.slice(0, 150).map((t) => ({ ...t, classification: { ...t.classification } })));
+    await dedup.sync();
+    const found = await dedup.neighbours(
+      tickets.slice(150).map((t) => ({ ticket_id: t.ticket_id, space: "semantic" as const, vector: t.classification.embedding })),
+    );
+    let total = 0;
+    for (let i = 150; i < 300; i++) {
+      // The window holds the first 150 only: this batch was searched without being logged.
+      const brute = vectors.slice(0, 150).filter((u) => dot(u, vectors[i]!) > 0.9).length;
+      expect(found.get(`v-${i}`)!.length).toBe(brute);
+      total += brute;
+    }
+    expect(total).toBeGreaterThan(100);
+    expect(total).toBeLessThan(150 * 150);
+  });
+});
