@@ -1,4 +1,5 @@
 import { docsRoutes } from "./api/docs.js";
+import * as agents from "./api/agents.js";
 import type { Route } from "./api/http.js";
 import * as incidents from "./api/incidents.js";
 import { activity, healthCheck, metricsView } from "./api/observability.js";
@@ -23,6 +24,12 @@ export const routes: readonly Route[] = [
   incidents.list,
   incidents.get,
   incidents.resolveIncident,
+  agents.register,
+  agents.list,
+  agents.get,
+  agents.patch,
+  agents.tickets,
+  agents.assignments,
   healthCheck,
   metricsView,
   activity,

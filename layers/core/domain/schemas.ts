@@ -90,6 +90,45 @@ export const IncidentsQuery = z.object({
   status: z.enum(["open", "resolved"]).optional(),
 });
 
+const skill = (name: string) =>
+  z.number({ error: `skill_vector.${name} must be a number` }).min(0, `${name} must be between 0 and 1`).max(1, `${name} must be between 0 and 1`);
+export const SkillVectorIn = z
+  .object({ tech: skill("tech"), billing: skill("billing"), legal: skill("legal") })
+  .refine((v) => v.tech + v.billing + v.legal > 0, "skill_vector must not be all zero");
+export const AgentStatus = z.enum(["online", "offline"]);
+const agentFields = {
+  display_name: z.string().max(200).optional(),
+  skill_vector: SkillVectorIn,
+  max_concurrent_tickets: z.number().int("max_concurrent_tickets must be an integer").min(1, "max_concurrent_tickets must be at least 1"),
+  status: AgentStatus.optional(),
+};
+export const AgentIn = z.object({
+  agent_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "agent_id must be 1-128 characters of letters, digits, . _ : -"),
+  ...agentFields,
+});
+export type AgentIn = z.infer<typeof AgentIn>;
+export const AgentPatch = z
+  .object({ ...agentFields, skill_vector: SkillVectorIn.optional(), max_concurrent_tickets: agentFields.max_concurrent_tickets.optional() })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, "nothing to change: give status, max_concurrent_tickets, skill_vector or display_name");
+export type AgentPatch = z.infer<typeof AgentPatch>;
+export const Agent = z.object({
+  agent_id: z.string(),
+  display_name: z.string(),
+  skill_vector: z.object({ tech: z.number(), billing: z.number(), legal: z.number() }),
+  max_concurrent_tickets: z.number().int(),
+  current_load: z.number().int(),
+  status: AgentStatus,
+});
+export type Agent = z.infer<typeof Agent>;
+export const Assignment = z.object({
+  ticket_id: z.string(),
+  agent_id: z.string(),
+  assigned_at: z.string(),
+  incident_id: z.string().nullable(),
+});
+export type Assignment = z.infer<typeof Assignment>;
+
 export const UrgencyIn = z.object({ text: nonBlank("text", 50_000) });
 export const UrgencyOut = z.object({
   urgency_score: z.number(),

@@ -2,6 +2,7 @@ import type { MasterIncident } from "../domain/schemas.js";
 import { notFound } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { resolveIncident } from "../store/lua/resolve-incident.js";
+import { drainBacklog } from "./routing.js";
 
 async function load(rt: Runtime, ids: string[]): Promise<MasterIncident[]> {
   const [hashes, tickets] = await Promise.all([
@@ -52,6 +53,7 @@ export async function resolve(rt: Runtime, id: string): Promise<MasterIncident> 
   const incident = await getIncident(rt, id);
   if (outcome === "resolved") {
     await rt.bus.publish([{ type: "incident_resolved", data: { incident_id: id, ticket_count: incident.ticket_count } }]);
+    if (incident.agent_id) await drainBacklog(rt); // the owner's unit is free again
   }
   return incident;
 }

@@ -1,6 +1,7 @@
 import type { BreakerView } from "../domain/schemas.js";
 import type { Runtime } from "../runtime.js";
 import { StoreUnavailableError } from "../store/redis-port.js";
+import { listAgents } from "./agents.js";
 import { incidentCounts } from "./incidents.js";
 
 export async function breakerView(rt: Runtime): Promise<BreakerView> {
@@ -28,9 +29,11 @@ export async function health(rt: Runtime): Promise<Health> {
 }
 
 export async function metrics(rt: Runtime) {
-  const [circuit_breaker, incidents, counters, queue_size, dead_letters] = await Promise.all([
+  const [circuit_breaker, incidents, agents, backlog_size, counters, queue_size, dead_letters] = await Promise.all([
     breakerView(rt),
     incidentCounts(rt),
+    listAgents(rt),
+    rt.redis.zcard(rt.keys.backlog),
     rt.redis.hgetall(rt.keys.counters),
     rt.redis.zcard(rt.keys.queue),
     rt.redis.xlen(rt.keys.intakeDlq),
@@ -39,7 +42,10 @@ export async function metrics(rt: Runtime) {
   return {
     circuit_breaker,
     ...incidents,
+    online_agents_count: agents.filter((a) => a.status === "online").length,
+    agents_count: agents.length,
     queue_size,
+    backlog_size,
     tickets_accepted_total: count("tickets_accepted_total"),
     tickets_processed_total: count("tickets_processed_total"),
     tickets_popped_total: count("tickets_popped_total"),

@@ -5,6 +5,7 @@ import { queueScore } from "../domain/queue-score.js";
 import { decodeIntake } from "../ports/queue-port.js";
 import type { Runtime } from "../runtime.js";
 import { storeProcessed } from "../store/lua/store-processed.js";
+import { routeTickets } from "./routing.js";
 import { toRoutedTicket } from "./ticket-records.js";
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -37,25 +38,44 @@ export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise
   await rt.bus.publish(dedup.events);
   const byId = new Map(waiting.map(({ id, h }, i) => [id, { h, c: results[i]!, incident: dedup.incidentOf.get(id) }]));
 
-  return processPartialResponse(
+  // Processed by an earlier delivery that failed before routing: routing is all that is left to do.
+  const scores = new Map(
+    idList
+      .map((id, i) => ({ id, h: hashes[i]! }))
+      .filter(({ h }) => h.status === "processed" && !h.routed)
+      .map(({ id, h }) => [id, queueScore(Number(h.urgency_score), Number(h.seq ?? 0))] as const),
+  );
+
+  const response = await processPartialResponse(
     { Records: records },
     async (record: SQSRecord) => {
       const { ticket_id } = decodeIntake(record.body);
       const job = byId.get(ticket_id);
-      if (job) await finishTicket(rt, ticket_id, job.h, job.c, job.incident);
+      if (!job) return;
+      const score = await finishTicket(rt, ticket_id, job.h, job.c, job.incident);
+      if (score !== undefined) scores.set(ticket_id, score);
     },
     new BatchProcessor(EventType.SQS),
     { throwOnFullBatchFailure: false },
   );
+  try {
+    await routeTickets(rt, [...scores.keys()], scores);
+  } catch (err) {
+    // Stored but not routed: every record comes back, and its redelivery routes what is left.
+    rt.logger.error("routing failed; the batch will be redelivered", { error: err as Error });
+    return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) };
+  }
+  return response;
 }
 
+/** Stores, queues and announces one ticket; its queue score when this delivery stored it. */
 async function finishTicket(
   rt: Runtime,
   ticketId: string,
   h: Record<string, string>,
   c: Classification,
   incidentId: string | undefined,
-) {
+): Promise<number | undefined> {
   const s = round4(c.urgency_score);
   const fields: Record<string, string> = {
     category: c.category,
@@ -66,8 +86,9 @@ async function finishTicket(
   };
   // The dedup script has already written the link; repeating it keeps this ticket's record whole.
   if (incidentId) fields.incident_id = incidentId;
-  const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, queueScore(s, Number(h.seq ?? 0)), fields);
-  if (outcome !== "stored") return;
+  const score = queueScore(s, Number(h.seq ?? 0));
+  const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, score, fields);
+  if (outcome !== "stored") return undefined;
 
   const ticket = toRoutedTicket({ ...h, ...fields, status: "processed" });
   const events: Parameters<Runtime["bus"]["publish"]>[0] = [
@@ -90,4 +111,5 @@ async function finishTicket(
     events.push({ type: "webhook.high_urgency", data: { delivery_id: `high_urgency:${ticketId}`, ticket } });
   }
   await rt.bus.publish(events);
+  return score;
 }

@@ -3,6 +3,7 @@ import { notFound } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { clearQueue } from "../store/lua/clear-queue.js";
 import { popTicket } from "../store/lua/pop-ticket.js";
+import { drainBacklog } from "./routing.js";
 import { toRoutedTicket, toTicketView } from "./ticket-records.js";
 
 const emptyQueue = () => notFound("No tickets in queue");
@@ -13,12 +14,16 @@ export async function getTicket(rt: Runtime, ticketId: string): Promise<TicketVi
   return toTicketView({ ...h, ticket_id: ticketId });
 }
 
-/** Removes and returns the most urgent ticket; one atomic pop, so two API instances never share one. */
+/**
+ * Removes and returns the most urgent ticket; one atomic pop, so two API instances never share one. Its
+ * agent gets the capacity back, which the backlog may use at once.
+ */
 export async function popNext(rt: Runtime): Promise<RoutedTicket> {
   const h = await popTicket(rt.redis, rt.keys, { now: new Date(), ttlSeconds: rt.config.TICKET_TTL_SECONDS });
   if (!h) throw emptyQueue();
   const ticket = toRoutedTicket(h);
   await rt.bus.publish([{ type: "ticket_popped", data: { ticket_id: ticket.ticket_id, agent_id: ticket.agent_id } }]);
+  await drainBacklog(rt);
   return ticket;
 }
 

@@ -11,7 +11,8 @@ export function toTicketView(h: Record<string, string>): TicketView {
     subject: h.subject ?? "",
     body: h.body ?? "",
     customer_id: orNull(h.customer_id),
-    status: (h.status ?? "accepted") as TicketStatus,
+    // "assigned" is a processed ticket with an agent; the hash itself only says processed.
+    status: (h.status === "processed" && h.agent_id ? "assigned" : (h.status ?? "accepted")) as TicketStatus,
     job_id: h.job_id ?? "",
     accepted_at: h.accepted_at ?? "",
   };

@@ -136,6 +136,14 @@ export class IoRedisAdapter implements RedisPort {
     return guarded(() => this.client.scard(key));
   }
 
+  zaddNx(key: string, score: number, member: string) {
+    return guarded(async () => void (await this.client.zadd(key, "NX", score, member)));
+  }
+
+  zrem(key: string, member: string) {
+    return guarded(async () => void (await this.client.zrem(key, member)));
+  }
+
   xlen(key: string) {
     return guarded(() => this.client.xlen(key));
   }

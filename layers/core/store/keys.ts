@@ -20,6 +20,12 @@ export function makeKeys(prefix: string) {
     openIncidents: k("incidents:open"),
     incidentVectors: k("incidents:vectors"),
     incidentsVersion: k("incidents:version"),
+    agent: (id: string) => k(`agent:${id}`),
+    agentPrefix: k("agent:"),
+    agentTickets: (id: string) => k(`agent:${id}:tickets`),
+    agents: k("agents"),
+    assignments: k("assignments"),
+    backlog: k("backlog"),
   };
 }
 export type Keys = ReturnType<typeof makeKeys>;

@@ -30,6 +30,9 @@ export interface RedisPort {
   smembers(key: string): Promise<string[]>;
   lrange(key: string, start: number, stop: number): Promise<string[]>;
   scard(key: string): Promise<number>;
+  /** ZADD NX: adds the member unless it is there already. */
+  zaddNx(key: string, score: number, member: string): Promise<void>;
+  zrem(key: string, member: string): Promise<void>;
   xlen(key: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -7,16 +7,19 @@ several workers at once still yields exactly one.
           it. Otherwise create the incident (the ticket is its root and its vector the representative) and
           link every member not yet linked. Members already in a resolved incident stay where they are.
 KEYS[1] incidents zset (by creation ms)  KEYS[2] open incidents set  KEYS[3] incident vectors hash
-KEYS[4] incidents version counter
+KEYS[4] incidents version counter   KEYS[5] assignments zset
 ARGV[1] "link" | "create"   ARGV[2] ticket id   ARGV[3] ticket key prefix   ARGV[4] incident key prefix
-ARGV[5] now ISO   ARGV[6] now ms
-  link:   ARGV[7] incident id
-  create: ARGV[7] new incident id   ARGV[8] summary   ARGV[9] category   ARGV[10] space   ARGV[11] vector
-          ARGV[12..] member ticket ids (the ticket first)
+ARGV[5] agent key prefix   ARGV[6] now ISO   ARGV[7] now ms
+  link:   ARGV[8] incident id
+  create: ARGV[8] new incident id   ARGV[9] summary   ARGV[10] category   ARGV[11] space   ARGV[12] vector
+          ARGV[13..] member ticket ids (the ticket first)
+A linked ticket that held a unit of some agent's capacity gives it back; it is recorded to the incident's
+owner, if the incident has one, without a unit of its own.
 Reply: {"linked" | "created", incident id, the ticket's incident after this ("" if none), newly linked ticket
        ids…} | {"closed"}
 ]]
-local action, tid, tprefix, iprefix, now_iso = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+-- @include "assignment"
+local action, tid, tprefix, iprefix, aprefix, now_iso, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 
 local function is_open(inc)
   return redis.call("HGET", iprefix .. inc, "status") == "open"
@@ -30,6 +33,13 @@ local function link(inc, ticket, out)
   redis.call("HSET", tkey, "incident_id", inc)
   redis.call("RPUSH", iprefix .. inc .. ":tickets", ticket)
   table.insert(out, ticket)
+  local owner = redis.call("HGET", iprefix .. inc, "agent_id")
+  if owner and owner ~= "" then
+    release_charge(tprefix, aprefix, ticket)
+    record_assignment(tprefix, aprefix, KEYS[5], ticket, owner, "0", now_ms, now_iso)
+  elseif redis.call("HGET", tkey, "agent_id") then
+    drop_assignment(tprefix, aprefix, KEYS[5], ticket)
+  end
 end
 
 local function own()
@@ -38,7 +48,7 @@ end
 
 local out = {}
 if action == "link" then
-  local inc = ARGV[7]
+  local inc = ARGV[8]
   if not is_open(inc) then return {"closed"} end
   link(inc, tid, out)
   redis.call("HSET", iprefix .. inc, "updated_at", now_iso)
@@ -46,7 +56,7 @@ if action == "link" then
 end
 
 local members = {}
-for i = 12, #ARGV do table.insert(members, ARGV[i]) end
+for i = 13, #ARGV do table.insert(members, ARGV[i]) end
 for _, m in ipairs(members) do
   local cur = redis.call("HGET", tprefix .. m, "incident_id")
   if cur and cur ~= "" and is_open(cur) then
@@ -56,12 +66,12 @@ for _, m in ipairs(members) do
   end
 end
 
-local inc = ARGV[7]
-redis.call("HSET", iprefix .. inc, "incident_id", inc, "summary", ARGV[8], "root_ticket_id", tid,
-  "category", ARGV[9], "space", ARGV[10], "status", "open", "created_at", now_iso, "updated_at", now_iso)
-redis.call("ZADD", KEYS[1], ARGV[6], inc)
+local inc = ARGV[8]
+redis.call("HSET", iprefix .. inc, "incident_id", inc, "summary", ARGV[9], "root_ticket_id", tid,
+  "category", ARGV[10], "space", ARGV[11], "status", "open", "created_at", now_iso, "updated_at", now_iso)
+redis.call("ZADD", KEYS[1], now_ms, inc)
 redis.call("SADD", KEYS[2], inc)
-redis.call("HSET", KEYS[3], inc, ARGV[10] .. "|" .. ARGV[11])
+redis.call("HSET", KEYS[3], inc, ARGV[11] .. "|" .. ARGV[12])
 redis.call("INCR", KEYS[4])
 for _, m in ipairs(members) do link(inc, m, out) end
 return {"created", inc, own(), unpack(out)}

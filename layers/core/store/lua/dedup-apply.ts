@@ -22,10 +22,10 @@ export type ApplyAction =
     };
 
 export async function dedupApply(redis: RedisPort, keys: Keys, ticketId: string, a: ApplyAction, now: Date): Promise<ApplyResult> {
-  const base = [a.action, ticketId, keys.ticketPrefix, keys.incidentPrefix, now.toISOString(), now.getTime()];
+  const base = [a.action, ticketId, keys.ticketPrefix, keys.incidentPrefix, keys.agentPrefix, now.toISOString(), now.getTime()];
   const args =
     a.action === "link" ? [...base, a.incident_id] : [...base, a.incident_id, a.summary, a.category, a.space, a.vector, ...a.members];
-  const reply = await redis.run<string[]>(script, [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion], args);
+  const reply = await redis.run<string[]>(script, [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion, keys.assignments], args);
   if (reply[0] === "closed") return { outcome: "closed" };
   return {
     outcome: reply[0] as "linked" | "created",

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { LuaScript } from "../redis-port.js";
 
-/** Reads `name.lua` beside this file once, at module load. */
+const read = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
+
+/**
+ * Reads `name.lua` beside this file once, at module load. A line `-- @include "x"` is replaced by
+ * `includes/x.lua`, so helpers shared by several scripts are written once (Redis has no include).
+ */
 export function loadLua(name: string): LuaScript {
-  return { name, source: readFileSync(new URL(`./${name}.lua`, import.meta.url), "utf8") };
+  const source = read(`${name}.lua`).replace(/^-- @include "([\w-]+)"$/gm, (_, inc: string) => read(`includes/${inc}.lua`));
+  return { name, source };
 }

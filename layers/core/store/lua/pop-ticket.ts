@@ -10,10 +10,11 @@ export async function popTicket(
   keys: Keys,
   opts: { now: Date; ttlSeconds: number },
 ): Promise<Record<string, string> | null> {
-  const flat = await redis.run<string[]>(script, [keys.queue, keys.counters], [
+  const flat = await redis.run<string[]>(script, [keys.queue, keys.counters, keys.assignments, keys.backlog], [
     keys.ticketPrefix,
     opts.now.toISOString(),
     opts.ttlSeconds,
+    keys.agentPrefix,
   ]);
   return flat.length ? pairsToObject(flat) : null;
 }

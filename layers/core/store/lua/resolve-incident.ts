@@ -8,6 +8,7 @@ export async function resolveIncident(redis: RedisPort, keys: Keys, incidentId: 
   const reply = await redis.run<number>(script, [keys.incident(incidentId), keys.openIncidents, keys.incidentsVersion], [
     incidentId,
     now.toISOString(),
+    keys.agentPrefix,
   ]);
   return reply === 1 ? "resolved" : reply === 0 ? "already_resolved" : "missing";
 }

@@ -1,0 +1,28 @@
+--[[
+assign-incident: make an agent the owner of a master incident, for one unit of capacity; every ticket of
+the incident is recorded to the owner without a unit of its own, and tickets that held a unit with some
+agent give it back.
+KEYS[1] incident hash   KEYS[2] agent hash   KEYS[3] assignments zset   KEYS[4] backlog zset
+KEYS[5] incident tickets list
+ARGV[1] incident id   ARGV[2] agent id   ARGV[3] ticket key prefix   ARGV[4] agent key prefix
+ARGV[5] now ms   ARGV[6] now ISO
+Reply: 1 assigned | 0 the agent cannot take it | -1 the incident is not assignable (resolved or owned)
+]]
+-- @include "assignment"
+local i = redis.call("HMGET", KEYS[1], "status", "agent_id")
+if i[1] ~= "open" or (i[2] and i[2] ~= "") then
+  redis.call("ZREM", KEYS[4], "incident:" .. ARGV[1])
+  return -1
+end
+if not agent_can_take(KEYS[2]) then return 0 end
+redis.call("HINCRBY", KEYS[2], "current_load", 1)
+redis.call("HSET", KEYS[1], "agent_id", ARGV[2], "updated_at", ARGV[6])
+for _, ticket in ipairs(redis.call("LRANGE", KEYS[5], 0, -1)) do
+  if redis.call("HGET", ARGV[3] .. ticket, "status") == "processed" then
+    release_charge(ARGV[3], ARGV[4], ticket)
+    record_assignment(ARGV[3], ARGV[4], KEYS[3], ticket, ARGV[2], "0", ARGV[5], ARGV[6])
+  end
+  redis.call("ZREM", KEYS[4], ticket)
+end
+redis.call("ZREM", KEYS[4], "incident:" .. ARGV[1])
+return 1

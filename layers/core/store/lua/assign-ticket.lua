@@ -1,0 +1,20 @@
+--[[
+assign-ticket: reserve one unit of an agent's capacity for a processed ticket (check + increment + record,
+atomically, so two workers never overbook an agent).
+KEYS[1] agent hash   KEYS[2] ticket hash   KEYS[3] assignments zset   KEYS[4] backlog zset
+ARGV[1] ticket id   ARGV[2] agent id   ARGV[3] ticket key prefix   ARGV[4] agent key prefix
+ARGV[5] now ms   ARGV[6] now ISO
+Reply: 1 assigned | 0 the agent cannot take it (offline, full, unknown) | -1 the ticket is not assignable
+       (not waiting in the queue, already assigned, or part of a master incident)
+]]
+-- @include "assignment"
+local t = redis.call("HMGET", KEYS[2], "status", "agent_id", "incident_id")
+if t[1] ~= "processed" or (t[2] and t[2] ~= "") or (t[3] and t[3] ~= "") then
+  redis.call("ZREM", KEYS[4], ARGV[1])
+  return -1
+end
+if not agent_can_take(KEYS[1]) then return 0 end
+redis.call("HINCRBY", KEYS[1], "current_load", 1)
+record_assignment(ARGV[3], ARGV[4], KEYS[3], ARGV[1], ARGV[2], "1", ARGV[5], ARGV[6])
+redis.call("ZREM", KEYS[4], ARGV[1])
+return 1
