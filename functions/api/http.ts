@@ -24,6 +24,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   body?: B;
   query?: Q;
   maxBodyBytes?: number;
+  /** Runs the transformer: in AWS its function is the classifier's container image, not a zip bundle. */
+  needsModel?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 

@@ -9,6 +9,7 @@ export const urgencyScore = route(
     name: "urgencyScore",
     summary: "Score a text's urgency with the current model (nothing is queued)",
     body: UrgencyIn,
+    needsModel: true,
     responses: { 200: { description: "Score", schema: UrgencyOut }, 422: { description: "Invalid", schema: ErrorBody } },
   },
   async (rt, { body }) => {

@@ -15,6 +15,12 @@ const schema = z
     UPSTASH_REDIS_REST_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
     UPSTASH_REDIS_REST_TOKEN: optionalString,
 
+    // AWS runtime: the intake queue, the event bus, and the secret holding UPSTASH_REDIS_REST_TOKEN,
+    // WEBHOOK_SECRET and API_KEY (never plain environment variables there).
+    QUEUE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+    EVENT_BUS_NAME: optionalString,
+    SECRETS_ARN: optionalString,
+
     WEBHOOK_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
     WEBHOOK_FORMAT: z.preprocess(unsetIfEmpty, z.enum(["generic", "slack", "discord"]).default("generic")),
     WEBHOOK_SECRET: optionalString,

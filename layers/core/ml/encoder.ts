@@ -3,9 +3,7 @@ import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 
-/** sentence-transformers' max_seq_length for all-MiniLM-L6-v2, counting [CLS] and [SEP]. */
-export const MAX_TOKENS = 256;
-export const EMBEDDING_DIM = 384;
+import { EMBEDDING_DIM, MAX_TOKENS } from "./dimensions.js";
 
 /** Turns texts into L2-normalised sentence embeddings, one forward pass per call. */
 export interface Encoder {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Classification } from "../domain/classification.js";
 import { CATEGORIES, type Category } from "../domain/schemas.js";
 import { dot, sigmoid, softmax } from "../domain/vectors.js";
-import { EMBEDDING_DIM } from "./encoder.js";
+import { EMBEDDING_DIM } from "./dimensions.js";
 
 const vector = z.array(z.number()).length(EMBEDDING_DIM);
 const HeadsFile = z.object({

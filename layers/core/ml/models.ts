@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { MiniLmEncoder, type Encoder } from "./encoder.js";
+import type { Encoder } from "./encoder.js";
 import { Heads } from "./heads.js";
 
 export interface Models {
@@ -17,6 +17,8 @@ const WARM_UP = Array.from({ length: 8 }, (_, i) => `Warm-up ticket ${i}: the in
 const loaded = new Map<string, Promise<Models>>();
 
 async function load(dir: string, threads: number): Promise<Models> {
+  // Imported here, not at the top: processes that never run the model (API Lambdas) never load onnxruntime.
+  const { MiniLmEncoder } = await import("./encoder.js");
   const [encoder, heads] = await Promise.all([MiniLmEncoder.load(join(dir, "minilm"), threads), Heads.load(join(dir, "heads.json"))]);
   const ids = WARM_UP.map((t) => encoder.tokenize(t));
   await encoder.embedTokens(ids);

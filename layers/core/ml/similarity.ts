@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { dot } from "../domain/vectors.js";
 
 // onnxruntime sums in float32 and in its own order; pairs within this margin of the threshold come back
@@ -12,13 +12,17 @@ export interface SimilaritySearch {
 }
 
 class OnnxSimilarity implements SimilaritySearch {
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+  ) {}
 
   async pairs(queries: Float32Array[], window: Float32Array, rows: number, threshold: number) {
     if (queries.length === 0 || rows === 0) return [];
     const dim = queries[0]!.length;
     const q = new Float32Array(queries.length * dim);
     queries.forEach((v, i) => q.set(v, i * dim));
+    const ort = this.ort;
     const out = await this.session.run({
       queries: new ort.Tensor("float32", q, [queries.length, dim]),
       window: new ort.Tensor("float32", window.subarray(0, rows * dim), [rows, dim]),
@@ -44,10 +48,14 @@ const loaded = new Map<string, Promise<SimilaritySearch>>();
 export function loadSimilarity(modelsDir: string, threads: number): Promise<SimilaritySearch> {
   let s = loaded.get(modelsDir);
   if (!s) {
-    s = ort.InferenceSession.create(join(modelsDir, "similarity.onnx"), {
-      intraOpNumThreads: threads,
-      graphOptimizationLevel: "all",
-    }).then((session) => new OnnxSimilarity(session));
+    // onnxruntime is imported on first use, so processes that never search never load it.
+    s = import("onnxruntime-node").then(async (ort) => {
+      const session = await ort.InferenceSession.create(join(modelsDir, "similarity.onnx"), {
+        intraOpNumThreads: threads,
+        graphOptimizationLevel: "all",
+      });
+      return new OnnxSimilarity(ort, session);
+    });
     s.catch(() => loaded.delete(modelsDir));
     loaded.set(modelsDir, s);
   }

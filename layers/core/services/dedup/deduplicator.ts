@@ -3,7 +3,7 @@ import type { Classification } from "../../domain/classification.js";
 import { decideDedup, type DedupSpace } from "../../domain/dedup.js";
 import { LEXICAL_DIM, lexicalSignature } from "../../domain/lexical.js";
 import { dot } from "../../domain/vectors.js";
-import { EMBEDDING_DIM } from "../../ml/encoder.js";
+import { EMBEDDING_DIM } from "../../ml/dimensions.js";
 import type { SimilaritySearch } from "../../ml/similarity.js";
 import type { BusEvent } from "../../ports/event-bus.js";
 import type { Runtime } from "../../runtime.js";
