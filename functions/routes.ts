@@ -1,5 +1,6 @@
 import { docsRoutes } from "./api/docs.js";
 import * as agents from "./api/agents.js";
+import * as dashboard from "./api/dashboard.js";
 import type { Route } from "./api/http.js";
 import * as incidents from "./api/incidents.js";
 import { activity, healthCheck, metricsView } from "./api/observability.js";
@@ -34,4 +35,6 @@ export const routes: readonly Route[] = [
   metricsView,
   activity,
   ...docsRoutes(() => routes),
+  dashboard.page,
+  dashboard.asset,
 ];

@@ -112,7 +112,7 @@ export class SmartSupportStack extends Stack {
         runtime: RUNTIME,
         memorySize: 256,
         timeout: Duration.seconds(10),
-        environment,
+        environment: { ...environment, DASHBOARD_DIR: "/var/task/dashboard/" },
         projectRoot: ROOT,
         depsLockFilePath: `${ROOT}/package-lock.json`,
         bundling: {
@@ -125,9 +125,11 @@ export class SmartSupportStack extends Stack {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            // The Lua scripts are read from beside the bundle at start-up.
+            // The Lua scripts are read from beside the bundle at start-up; the built dashboard is served by
+            // the `/` and `/assets/{file}` routes.
             afterBundling: (input: string, output: string) => [
               `cp -r ${input}/layers/core/store/lua/*.lua ${input}/layers/core/store/lua/includes ${output}/`,
+              `cp -r ${input}/dashboard/dist ${output}/dashboard`,
             ],
           },
         },

@@ -122,7 +122,8 @@ export function createApiServer(routes: readonly Route[], rt: Runtime): Server {
       }
       const reply = await hit.c.handler(toEvent(req, url, hit.c, hit.match, body), lambdaContext(hit.c.route.name));
       res.writeHead(reply.statusCode ?? 200, reply.headers as Record<string, string>);
-      res.end(reply.body ?? "");
+      // As API Gateway does: a base64 body goes out as the bytes it encodes.
+      res.end(reply.isBase64Encoded ? Buffer.from(reply.body ?? "", "base64") : (reply.body ?? ""));
     } catch (err) {
       rt.logger.error("request failed outside its handler", { error: err as Error });
       if (!res.headersSent) send(res, 500, JSON.stringify({ detail: "Internal server error" }));

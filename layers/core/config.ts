@@ -38,6 +38,8 @@ const schema = z
     TRANSFORMER_HARD_TIMEOUT_MS: int(5_000, 1),
     MODELS_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../models/", import.meta.url)))),
     ENCODER_THREADS: int(2, 1),
+    // The built dashboard (`npm run build:dashboard`), served at / by the API.
+    DASHBOARD_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../../dashboard/dist/", import.meta.url)))),
     CIRCUIT_COOLDOWN_SECONDS: num(60).pipe(z.number().positive()),
     CIRCUIT_HALF_OPEN_PROBES: int(3, 1),
     ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),

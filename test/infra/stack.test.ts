@@ -82,6 +82,15 @@ describe("CDK app", () => {
     expect(senders).toHaveLength(2);
   });
 
+  it("serves the built dashboard from the HTTP API, bundled with its functions", () => {
+    const keys = resources("AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties.RouteKey);
+    expect(keys).toEqual(expect.arrayContaining(["GET /", "GET /assets/{file}"]));
+    const withDashboard = resources("AWS::Lambda::Function").filter(
+      ([, fn]) => (fn.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.DASHBOARD_DIR === "/var/task/dashboard/",
+    );
+    expect(withDashboard.length).toBeGreaterThan(0);
+  });
+
   it("alarms on the DLQs, classifier errors and an open breaker", () => {
     const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties);
     expect(alarms.some((a) => a.MetricName === "ApproximateNumberOfMessagesVisible")).toBe(true);

@@ -28,6 +28,9 @@ export async function health(rt: Runtime): Promise<Health> {
   }
 }
 
+/** Per-minute counts the dashboard charts: the last half hour, oldest first. */
+const THROUGHPUT_MINUTES = 30;
+
 export async function metrics(rt: Runtime) {
   const [circuit_breaker, incidents, agents, backlog_size, counters, queue_size, dead_letters] = await Promise.all([
     breakerView(rt),
@@ -39,6 +42,13 @@ export async function metrics(rt: Runtime) {
     rt.redis.xlen(rt.keys.intakeDlq),
   ]);
   const count = (name: string) => Number(counters[name] ?? 0);
+  const now = Math.floor(Date.now() / 60_000);
+  const throughput = Array.from({ length: THROUGHPUT_MINUTES }, (_, i) => {
+    const m = now - THROUGHPUT_MINUTES + 1 + i;
+    const transformer = count(`transformer:${m}`);
+    const baseline = count(`baseline:${m}`);
+    return { minute: new Date(m * 60_000).toISOString(), accepted: count(`accepted:${m}`), processed: transformer + baseline, transformer, baseline };
+  });
   return {
     circuit_breaker,
     ...incidents,
@@ -50,5 +60,6 @@ export async function metrics(rt: Runtime) {
     tickets_processed_total: count("tickets_processed_total"),
     tickets_popped_total: count("tickets_popped_total"),
     intake_dead_letters: dead_letters,
+    throughput,
   };
 }

@@ -46,6 +46,7 @@ for i = 1, n do
     redis.call("HSET", key, unpack(fields))
     redis.call("EXPIRE", key, ttl)
     redis.call("HINCRBY", KEYS[2], "tickets_accepted_total", 1)
+    redis.call("HINCRBY", KEYS[2], "accepted:" .. math.floor(now_ms / 60000), 1)
     send = 1
   end
   if send == 1 and stream ~= "" then

@@ -16,7 +16,7 @@ export async function storeProcessed(
   const reply = await redis.run<number>(
     script,
     [keys.ticket(ticketId), keys.queue, keys.counters],
-    [ticketId, score, ...Object.entries(fields).flat()],
+    [ticketId, score, fields.model ?? "baseline", ...Object.entries(fields).flat()],
   );
   return reply === 1 ? "stored" : reply === 0 ? "already_processed" : "missing";
 }
