@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { Redis } from "ioredis";
 
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export { dropPrefix, REDIS_URL } from "../test/support/runtime.js";
 
 /** Starts `tsx <file>` and resolves with its port once it prints `PORT n`. */
 export async function startChild(file: string, env: Record<string, string> = {}): Promise<{ port: number; proc: ChildProcess }> {
@@ -26,17 +25,6 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
   const exited = new Promise((r) => proc.once("exit", r));
   proc.kill("SIGTERM");
   await exited;
-}
-
-export async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    if (found.length) await redis.unlink(...found);
-    cursor = next;
-  } while (cursor !== "0");
-  await redis.quit();
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);

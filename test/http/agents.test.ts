@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startApi, startRuntime, type TestSystem } from "../support/runtime.js";
-import { startWorker } from "../support/worker.js";
+import { eventually, startSystem, type TestSystem } from "../support/runtime.js";
 
-let sys: TestSystem;
-let api: { base: string; close(): Promise<void> };
-let worker: { stop(): Promise<void> };
+let system: TestSystem & { base: string };
 beforeAll(async () => {
-  sys = startRuntime();
-  api = await startApi(sys.rt);
-  worker = startWorker(sys.rt);
+  system = await startSystem();
 });
-afterAll(async () => {
-  await worker.stop();
-  await api.close();
-  await sys.close();
-});
+afterAll(() => system.close());
 
 const call = async (method: string, path: string, body?: string) => {
-  const res = await fetch(`${api.base}${path}`, { method, headers: { "Content-Type": "application/json" }, body });
+  const res = await fetch(`${system.base}${path}`, { method, headers: { "Content-Type": "application/json" }, body });
   return { status: res.status, json: await res.json() };
 };
 

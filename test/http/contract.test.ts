@@ -1,24 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startApi, startRuntime, type TestSystem } from "../support/runtime.js";
+import { eventually, startSystem, type TestSystem } from "../support/runtime.js";
 import { CALM_TEXT, URGENT_TEXT } from "../support/tickets.js";
-import { startWorker } from "../support/worker.js";
 
-let sys: TestSystem;
-let api: { base: string; close(): Promise<void> };
-let worker: { stop(): Promise<void> };
+let system: TestSystem & { base: string };
 beforeAll(async () => {
-  sys = startRuntime();
-  api = await startApi(sys.rt);
-  worker = startWorker(sys.rt);
+  system = await startSystem();
 });
-afterAll(async () => {
-  await worker.stop();
-  await api.close();
-  await sys.close();
-});
+afterAll(() => system.close());
 
 const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(`${api.base}${path}`, {
+  const res = await fetch(`${system.base}${path}`, {
     method,
     headers: { "Content-Type": "application/json", ...headers },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -105,7 +96,7 @@ describe("seed walkthrough (milestones 1–2)", () => {
     expect(doc.json.openapi).toBe("3.0.3");
     expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(["/tickets", "/tickets/{ticket_id}", "/queue"]));
     expect(doc.json.paths["/tickets"].post.requestBody.content["application/json"].schema.required).toEqual(["subject", "body"]);
-    const page = await fetch(`${api.base}/docs`);
+    const page = await fetch(`${system.base}/docs`);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain("openapi.json");
   });

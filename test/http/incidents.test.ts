@@ -1,27 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startApi, startRuntime, type TestSystem } from "../support/runtime.js";
-import { startWorker } from "../support/worker.js";
+import { eventually, startSystem, type TestSystem } from "../support/runtime.js";
 
-let sys: TestSystem;
-let api: { base: string; close(): Promise<void> };
-let worker: { stop(): Promise<void> };
+let system: TestSystem & { base: string };
 beforeAll(async () => {
-  sys = startRuntime({ API_KEY: "key-1" });
-  api = await startApi(sys.rt);
-  worker = startWorker(sys.rt);
+  system = await startSystem({ API_KEY: "key-1" });
 });
-afterAll(async () => {
-  await worker.stop();
-  await api.close();
-  await sys.close();
-});
+afterAll(() => system.close());
 
 const get = async (path: string) => {
-  const res = await fetch(`${api.base}${path}`);
+  const res = await fetch(`${system.base}${path}`);
   return { status: res.status, json: await res.json() };
 };
 const post = async (path: string, body?: unknown, key?: string) => {
-  const res = await fetch(`${api.base}${path}`, {
+  const res = await fetch(`${system.base}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...(key ? { Authorization: `Bearer ${key}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from "../../layers/core/config.js";
 import { createLocalRuntime, type LocalRuntime } from "../../functions/local/runtime.js";
 import { createApiServer } from "../../functions/local/server.js";
 import { routes } from "../../functions/routes.js";
+import { startWorker } from "./worker.js";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -70,4 +71,20 @@ export async function eventually<T>(probe: () => Promise<T | undefined | null | 
     if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The whole local system for HTTP tests: runtime, API server on an ephemeral port, one worker. */
+export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem & { base: string }> {
+  const sys = startRuntime(env);
+  const api = await startApi(sys.rt);
+  const worker = startWorker(sys.rt);
+  return {
+    ...sys,
+    base: api.base,
+    async close() {
+      await worker.stop();
+      await api.close();
+      await sys.close();
+    },
+  };
 }
