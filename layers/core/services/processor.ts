@@ -11,9 +11,10 @@ import { toRoutedTicket } from "./ticket-records.js";
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /**
- * The classifier's pipeline for one queue batch: one classifier call for every ticket still waiting, then
- * each record is stored, queued and announced on its own, so one bad record fails alone (batchItemFailures)
- * and comes back; the rest are acked.
+ * The classifier's pipeline for one queue batch (DESIGN §3): one classifier call for every ticket still
+ * waiting, then dedup over the batch; each record is stored, queued and announced on its own, so one bad
+ * record fails alone (batchItemFailures) and comes back; then the stored tickets are routed, most urgent
+ * first.
  */
 export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise<SQSBatchResponse> {
   const ids = new Set<string>();
@@ -26,10 +27,9 @@ export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise
   }
   const idList = [...ids];
   const hashes = await rt.redis.hgetallMany(idList.map(rt.keys.ticket));
+  const loaded = idList.map((id, i) => ({ id, h: hashes[i]! }));
   // At-least-once delivery: a ticket some earlier delivery already processed is skipped, not redone.
-  const waiting = idList
-    .map((id, i) => ({ id, h: hashes[i]! }))
-    .filter(({ h }) => h.status === "accepted");
+  const waiting = loaded.filter(({ h }) => h.status === "accepted");
   const texts = waiting.map(({ h }) => ticketText({ subject: h.subject ?? "", body: h.body ?? "" }));
   const results = await rt.classifier.classify(texts);
   const dedup = await rt.dedup.process(
@@ -40,8 +40,7 @@ export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise
 
   // Processed by an earlier delivery that failed before routing: routing is all that is left to do.
   const scores = new Map(
-    idList
-      .map((id, i) => ({ id, h: hashes[i]! }))
+    loaded
       .filter(({ h }) => h.status === "processed" && !h.routed)
       .map(({ id, h }) => [id, queueScore(Number(h.urgency_score), Number(h.seq ?? 0))] as const),
   );

@@ -1,0 +1,46 @@
+import { byId, clock, h, setText, shortId, syncList } from "../dom.js";
+import type { ActivityEvent, Snapshot } from "../types.js";
+
+/** A one-line gist of an event's data: the ids and facts an operator scans for. */
+export function gist(e: ActivityEvent): string {
+  const d = e.data;
+  const str = (k: string) => (typeof d[k] === "string" || typeof d[k] === "number" ? String(d[k]) : undefined);
+  const parts: string[] = [];
+  if (str("from") && str("to")) parts.push(`${str("from")} → ${str("to")}`);
+  if (str("ticket_id")) parts.push(`ticket ${shortId(str("ticket_id"))}`);
+  if (str("summary") ?? str("subject")) parts.push(`“${str("summary") ?? str("subject")}”`);
+  if (str("incident_id")) parts.push(`incident ${shortId(str("incident_id"))}`);
+  if (str("agent_id")) parts.push(`agent ${str("agent_id")}`);
+  if (str("category")) parts.push(str("category")!);
+  if (typeof d.urgency_score === "number") parts.push(`urgency ${d.urgency_score.toFixed(2)}`);
+  if (str("model")) parts.push(`by ${str("model")}`);
+  if (str("ticket_count")) parts.push(`${str("ticket_count")} tickets`);
+  if (str("removed")) parts.push(`${str("removed")} removed`);
+  if (str("status") && e.type === "agent_updated") parts.push(str("status")!);
+  if (str("change")) parts.push(str("change")!);
+  if (str("error")) parts.push(str("error")!);
+  if (parts.length) return parts.join(" · ");
+  const raw = JSON.stringify(d);
+  return raw.length > 80 ? `${raw.slice(0, 79)}…` : raw;
+}
+
+/** Activity: the latest events, newest first. */
+export function setupActivity(): (s: Snapshot) => void {
+  const list = byId("activity-list");
+  const empty = byId("activity-empty");
+  const create = () =>
+    h("li", { class: "event" }, h("time", { class: "when mono" }), h("span", { class: "type" }), h("span", { class: "data" }));
+  const update = (el: HTMLElement, e: ActivityEvent) => {
+    const q = (sel: string) => el.querySelector(sel) as HTMLElement;
+    const when = q(".when");
+    setText(when, clock(e.ts));
+    when.setAttribute("datetime", e.ts);
+    el.dataset.type = e.type;
+    setText(q(".type"), e.type.replaceAll("_", " "));
+    setText(q(".data"), gist(e));
+  };
+  return (s) => {
+    syncList(list, s.activity, (e) => e.id, create, update);
+    empty.hidden = s.activity.length > 0;
+  };
+}
