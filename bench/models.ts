@@ -35,6 +35,15 @@ async function rawEncoder(texts: string[]) {
       rates[`${order}/${b}`] = all.length / ((performance.now() - t0) / 1000);
     }
   }
+  // What a worker can do at best: tickets arrive in queue batches of 32, sorted by length within each.
+  for (const b of [4, 8, 16]) {
+    const t0 = performance.now();
+    for (let i = 0; i < ids.length; i += 32) {
+      const chunk = ids.slice(i, i + 32).sort((x, y) => x.length - y.length);
+      for (let j = 0; j < chunk.length; j += b) await encoder.embedTokens(chunk.slice(j, j + b));
+    }
+    rates[`per32/${b}`] = ids.length / ((performance.now() - t0) / 1000);
+  }
   return rates;
 }
 
@@ -81,6 +90,9 @@ export async function benchModels(): Promise<Record<string, number>> {
   const texts = tickets(PIPELINE_TICKETS).map(ticketText);
   const rates = await rawEncoder(texts);
   const [bestBatch, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
+  const [bestPer32, bestPer32Rate] = Object.entries(rates)
+    .filter(([k]) => k.startsWith("per32/"))
+    .sort((a, b) => b[1] - a[1])[0]!;
   console.log(`\n## Models: the same ${PIPELINE_TICKETS} labelled tickets in every run`);
   console.log(`raw encoder tickets/s by order/batch size: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
 
@@ -89,7 +101,8 @@ export async function benchModels(): Promise<Record<string, number>> {
   const share = (x: number) => `${fmt(100 * x, 0)}% transformer`;
   console.log(`pipeline, batches of 32    : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);
   console.log(`pipeline, batches of 1     : ${fmt(single.rate, 0)} tickets/s over ${SINGLE_TICKETS} tickets (${share(single.transformerShare)})`);
-  console.log(`pipeline / raw encoder (batch ${bestBatch}): ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
+  console.log(`pipeline / raw encoder (best of all, ${bestBatch}): ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
+  console.log(`pipeline / raw encoder on queue-sized batches (${bestPer32}): ${fmt(batched.rate / bestPer32Rate, 2)}`);
   console.log(`batched / batch-size-1 pipeline: ${fmt(batched.rate / single.rate, 1)}× (target ≥ 5×)`);
   console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(batched.rssMb, 0)} MB (target < 512 MB)`);
   return {

@@ -8,6 +8,9 @@ import { clearAll, getTicket, popNext } from "../../layers/core/services/queue.j
 import { dropPrefix, eventually, testConfig } from "../support/runtime.js";
 import { calm, urgent } from "../support/tickets.js";
 import { startWorker } from "../support/worker.js";
+import { dedupApply } from "../../layers/core/store/lua/dedup-apply.js";
+import { storeProcessed } from "../../layers/core/store/lua/store-processed.js";
+import { routeTickets } from "../../layers/core/services/routing.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -149,5 +152,29 @@ describe("skill-based routing on real Redis", () => {
     await resolve(rt, incident!.incident_id);
     expect((await getAgent(rt, "A1")).current_load).toBe(0);
     expect((await getIncident(rt, incident!.incident_id)).status).toBe("resolved");
+  });
+
+  it("records a ticket to its incident's owner when the owner was chosen while it was being classified", async () => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "3" });
+    const flood = (i: number) => ({ ticket_id: `race-${i}`, subject: "Checkout down", body: "Checkout returns 503 for everyone." });
+    await acceptTickets(rt, [0, 1, 2, 3].map(flood));
+    const w = startWorker(rt);
+    await eventually(async () => (await processed(rt)) === 4);
+    await w.stop();
+    const [incident] = await listIncidents(rt, 10);
+    expect(incident!.agent_id).toBeNull(); // nobody to own it yet
+
+    // Another worker links ticket 4 (still being classified) ...
+    await acceptTickets(rt, [flood(4)]);
+    await dedupApply(rt.redis, rt.keys, "race-4", { action: "link", incident_id: incident!.incident_id }, new Date());
+    // ... an agent appears and takes the incident before ticket 4 is stored ...
+    await registerAgent(rt, techAgent("OWNER", 5));
+    expect((await getIncident(rt, incident!.incident_id)).agent_id).toBe("OWNER");
+    expect(await rt.redis.hget(rt.keys.ticket("race-4"), "agent_id")).toBeNull();
+    // ... then ticket 4 is stored and routed: it joins the owner, without a unit of its own.
+    await storeProcessed(rt.redis, rt.keys, "race-4", 1, { category: "Technical", urgency_score: "0.5", model: "baseline", processed_at: new Date().toISOString() });
+    await routeTickets(rt, ["race-4"], new Map([["race-4", 1]]));
+    expect(await getTicket(rt, "race-4")).toMatchObject({ agent_id: "OWNER", status: "assigned" });
+    expect((await getAgent(rt, "OWNER")).current_load).toBe(1);
   });
 });

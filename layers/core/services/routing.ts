@@ -3,7 +3,7 @@ import { rankAgents, ticketSkillVector, type AgentState } from "../domain/routin
 import type { Category } from "../domain/schemas.js";
 import type { BusEvent } from "../ports/event-bus.js";
 import type { Runtime } from "../runtime.js";
-import { assignIncident, assignTicket } from "../store/lua/assign.js";
+import { assignIncident, assignTicket, joinIncidentOwner } from "../store/lua/assign.js";
 import { listAgents } from "./agents.js";
 
 const INCIDENT = "incident:";
@@ -48,7 +48,11 @@ async function workFor(rt: Runtime, ticketId: string): Promise<Work | "done" | n
   if (h.incident_id) {
     const inc = await rt.redis.hgetall(rt.keys.incident(h.incident_id));
     if (inc.status !== "open") return h.agent_id ? "done" : null;
-    if (inc.agent_id) return "done"; // recorded to the owner when it was linked
+    if (inc.agent_id) {
+      // Usually recorded when it was linked; not if the owner was chosen while it was still being classified.
+      if (!h.agent_id) await joinIncidentOwner(rt.redis, rt.keys, ticketId, h.incident_id, new Date());
+      return "done";
+    }
     return { kind: "incident", id: h.incident_id, category: inc.category as Category };
   }
   if (h.agent_id) return "done";

@@ -4,6 +4,7 @@ import { loadLua } from "./load.js";
 
 const ticketScript = loadLua("assign-ticket");
 const incidentScript = loadLua("assign-incident");
+const joinScript = loadLua("join-incident-owner");
 
 export type AssignOutcome = "assigned" | "agent_unavailable" | "not_assignable";
 const outcome = (n: number): AssignOutcome => (n === 1 ? "assigned" : n === 0 ? "agent_unavailable" : "not_assignable");
@@ -24,4 +25,14 @@ export async function assignIncident(redis: RedisPort, keys: Keys, incidentId: s
     [incidentId, agentId, keys.ticketPrefix, keys.agentPrefix, now.getTime(), now.toISOString()],
   );
   return outcome(n);
+}
+
+/** Records a processed ticket to its incident's owner (no capacity); the owner, or null if nothing to do. */
+export async function joinIncidentOwner(redis: RedisPort, keys: Keys, ticketId: string, incidentId: string, now: Date) {
+  const owner = await redis.run<string>(
+    joinScript,
+    [keys.ticket(ticketId), keys.incident(incidentId), keys.assignments],
+    [ticketId, keys.ticketPrefix, keys.agentPrefix, now.getTime(), now.toISOString()],
+  );
+  return owner || null;
 }
