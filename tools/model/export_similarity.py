@@ -1,10 +1,15 @@
-"""Write layers/models/similarity.onnx: which window vectors are within the dedup threshold of each query.
+"""Write layers/models/similarity.onnx: which window vectors may be within the dedup threshold of each query.
 
-sure = NonZero(queries · windowᵀ > high) and near = NonZero(low < queries · windowᵀ ≤ high), each an int64
-[2, K] list of (query row, window row); the caller re-checks the few `near` pairs in float64. Both inputs
-are L2-normalised vectors of one space (384-d MiniLM, or the lexical signature), so the product is their
-cosine. The exact search over the whole window then runs on onnxruntime's matrix kernels, and only the
-matches come back to JavaScript.
+The window is searched in int8 (each vector quantised with its own scale), where onnxruntime's integer
+matrix kernels are about 1.5× faster than float32 on this CPU:
+
+    scores[n, b] = window_scale[n] · query_scale[b] · Σ_d (window[n, d] − 128) · queries_t[d, b]
+    sure = NonZero(scores > high)      near = NonZero(low < scores ≤ high)
+
+each an int64 [2, K] list of (window row, query column). The caller sets low/high to the threshold minus/plus
+the largest quantisation error the batch can have, so every pair above the threshold is in `sure` or `near`,
+and re-checks the few `near` pairs in float64: the count stays exact. Vectors are L2-normalised (MiniLM
+384-d or the 512-d lexical signature); the graph holds no weights.
 """
 from pathlib import Path
 
@@ -15,14 +20,24 @@ OUT = Path(__file__).resolve().parents[2] / "layers" / "models" / "similarity.on
 
 
 def main() -> None:
-    queries = helper.make_tensor_value_info("queries", TensorProto.FLOAT, ["batch", "dim"])
-    window = helper.make_tensor_value_info("window", TensorProto.FLOAT, ["window", "dim"])
-    low = helper.make_tensor_value_info("low", TensorProto.FLOAT, [])
-    high = helper.make_tensor_value_info("high", TensorProto.FLOAT, [])
-    sure = helper.make_tensor_value_info("sure", TensorProto.INT64, [2, "matches"])
-    near = helper.make_tensor_value_info("near", TensorProto.INT64, [2, "borderline"])
+    inputs = [
+        helper.make_tensor_value_info("window", TensorProto.UINT8, ["window", "dim"]),
+        helper.make_tensor_value_info("queries_t", TensorProto.INT8, ["dim", "batch"]),
+        helper.make_tensor_value_info("window_zero", TensorProto.UINT8, []),
+        helper.make_tensor_value_info("window_scale", TensorProto.FLOAT, ["window", 1]),
+        helper.make_tensor_value_info("query_scale", TensorProto.FLOAT, [1, "batch"]),
+        helper.make_tensor_value_info("low", TensorProto.FLOAT, []),
+        helper.make_tensor_value_info("high", TensorProto.FLOAT, []),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("sure", TensorProto.INT64, [2, "matches"]),
+        helper.make_tensor_value_info("near", TensorProto.INT64, [2, "borderline"]),
+    ]
     nodes = [
-        helper.make_node("Gemm", ["queries", "window"], ["scores"], transB=1),
+        helper.make_node("MatMulInteger", ["window", "queries_t", "window_zero"], ["acc"]),
+        helper.make_node("Cast", ["acc"], ["acc_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["acc_f", "window_scale"], ["scaled"]),
+        helper.make_node("Mul", ["scaled", "query_scale"], ["scores"]),
         helper.make_node("Greater", ["scores", "high"], ["above_high"]),
         helper.make_node("Greater", ["scores", "low"], ["above_low"]),
         helper.make_node("Not", ["above_high"], ["not_above_high"]),
@@ -30,7 +45,7 @@ def main() -> None:
         helper.make_node("NonZero", ["above_high"], ["sure"]),
         helper.make_node("NonZero", ["band"], ["near"]),
     ]
-    graph = helper.make_graph(nodes, "similarity", [queries, window, low, high], [sure, near])
+    graph = helper.make_graph(nodes, "similarity", inputs, outputs)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="smart-support")
     model.ir_version = 8
     onnx.checker.check_model(model)

@@ -1,14 +1,25 @@
 import { join } from "node:path";
 import type * as Ort from "onnxruntime-node";
+import { quantize, quantizationBound } from "../domain/quantize.js";
 import { dot } from "../domain/vectors.js";
 
-// onnxruntime sums in float32 and in its own order; pairs within this margin of the threshold come back
-// as `near` and are re-checked in float64, so the count is the one a plain loop over the vectors gives.
-const MARGIN = 1e-4;
+// On top of the quantisation bound: float32 rounding in the graph's casts and products.
+const ROUNDING = 1e-4;
+
+/** The window as the search reads it: float32 rows, and the same rows in int8 (+128) with their scales. */
+export interface WindowView {
+  dim: number;
+  rows: number;
+  vectors: Float32Array;
+  quantized: Uint8Array;
+  scales: Float32Array;
+  maxScale: number;
+  maxL1: number;
+}
 
 /** Exact threshold search: every (query, window row) pair with cosine above the threshold. */
 export interface SimilaritySearch {
-  pairs(queries: Float32Array[], window: Float32Array, rows: number, threshold: number): Promise<[number, number][]>;
+  pairs(queries: Float32Array[], window: WindowView, threshold: number): Promise<[number, number][]>;
 }
 
 class OnnxSimilarity implements SimilaritySearch {
@@ -17,26 +28,40 @@ class OnnxSimilarity implements SimilaritySearch {
     private readonly session: Ort.InferenceSession,
   ) {}
 
-  async pairs(queries: Float32Array[], window: Float32Array, rows: number, threshold: number) {
-    if (queries.length === 0 || rows === 0) return [];
-    const dim = queries[0]!.length;
-    const q = new Float32Array(queries.length * dim);
-    queries.forEach((v, i) => q.set(v, i * dim));
-    const ort = this.ort;
+  async pairs(queries: Float32Array[], w: WindowView, threshold: number) {
+    if (queries.length === 0 || w.rows === 0) return [];
+    const { ort } = this;
+    const batch = queries.length;
+    const qt = new Int8Array(w.dim * batch);
+    const qScales = new Float32Array(batch);
+    let maxScale = 0;
+    let maxL1 = 0;
+    queries.forEach((v, b) => {
+      const { q, scale, l1 } = quantize(v);
+      for (let d = 0; d < w.dim; d++) qt[d * batch + b] = q[d]!;
+      qScales[b] = scale;
+      maxScale = Math.max(maxScale, scale);
+      maxL1 = Math.max(maxL1, l1);
+    });
+    // Every pair truly above the threshold scores above `low` in int8; those above `high` truly are.
+    const margin = quantizationBound(w.dim, w, { maxScale, maxL1 }) + ROUNDING;
     const out = await this.session.run({
-      queries: new ort.Tensor("float32", q, [queries.length, dim]),
-      window: new ort.Tensor("float32", window.subarray(0, rows * dim), [rows, dim]),
-      low: new ort.Tensor("float32", new Float32Array([threshold - MARGIN]), []),
-      high: new ort.Tensor("float32", new Float32Array([threshold + MARGIN]), []),
+      window: new ort.Tensor("uint8", w.quantized, [w.rows, w.dim]),
+      queries_t: new ort.Tensor("int8", qt, [w.dim, batch]),
+      window_zero: new ort.Tensor("uint8", new Uint8Array([128]), []),
+      window_scale: new ort.Tensor("float32", w.scales, [w.rows, 1]),
+      query_scale: new ort.Tensor("float32", qScales, [1, batch]),
+      low: new ort.Tensor("float32", new Float32Array([threshold - margin]), []),
+      high: new ort.Tensor("float32", new Float32Array([threshold + margin]), []),
     });
     const result: [number, number][] = [];
     const sure = out.sure!.data as BigInt64Array;
-    for (let i = 0, k = sure.length / 2; i < k; i++) result.push([Number(sure[i]), Number(sure[k + i])]);
+    for (let i = 0, k = sure.length / 2; i < k; i++) result.push([Number(sure[k + i]), Number(sure[i])]);
     const near = out.near!.data as BigInt64Array;
     for (let i = 0, k = near.length / 2; i < k; i++) {
-      const q = Number(near[i]);
-      const row = Number(near[k + i]);
-      if (dot(queries[q]!, window.subarray(row * dim, (row + 1) * dim)) > threshold) result.push([q, row]);
+      const row = Number(near[i]);
+      const q = Number(near[k + i]);
+      if (dot(queries[q]!, w.vectors.subarray(row * w.dim, (row + 1) * w.dim)) > threshold) result.push([q, row]);
     }
     return result;
   }
@@ -44,7 +69,7 @@ class OnnxSimilarity implements SimilaritySearch {
 
 const loaded = new Map<string, Promise<SimilaritySearch>>();
 
-/** `similarity.onnx` (Gemm → Greater → NonZero, tools/model/export_similarity.py), once per process. */
+/** `similarity.onnx` (int8 search with exact re-check, tools/model/export_similarity.py), once per process. */
 export function loadSimilarity(modelsDir: string, threads: number): Promise<SimilaritySearch> {
   let s = loaded.get(modelsDir);
   if (!s) {

@@ -124,11 +124,11 @@ export class Deduplicator {
     for (const space of ["semantic", "lexical"] as const) {
       const mine = items.filter((it) => it.space === space);
       if (!mine.length) continue;
-      const { matrix, rows, idAt } = this.mirror[space].view();
-      const pairs = await search.pairs(mine.map((it) => it.vector), matrix, rows, this.threshold(space));
+      const window = this.mirror[space].view();
+      const pairs = await search.pairs(mine.map((it) => it.vector), window, this.threshold(space));
       for (const it of mine) out.set(it.ticket_id, []);
       for (const [q, row] of pairs) {
-        const id = idAt(row);
+        const id = window.idAt(row);
         if (id !== mine[q]!.ticket_id) out.get(mine[q]!.ticket_id)!.push(id);
       }
     }

@@ -1,4 +1,6 @@
 import type { DedupSpace } from "../../domain/dedup.js";
+import { quantize } from "../../domain/quantize.js";
+import type { WindowView } from "../../ml/similarity.js";
 
 /** Packs a vector for Redis (and Upstash's REST API): base64 of its float32 bytes. */
 export const packVector = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
@@ -8,12 +10,18 @@ export function unpackVector(s: string): Float32Array {
 }
 
 /**
- * One space (semantic or lexical) of the worker-local copy of the dedup window: ticket ids, log times and
- * vectors in one contiguous matrix, oldest first, so a search hands the whole window to onnxruntime
- * without copying and expiry only moves a start index.
+ * One space (semantic or lexical) of the worker-local copy of the dedup window: ticket ids, log times, and
+ * the vectors twice — float32 for exact checks, int8 (stored +128, with a scale per row) for the fast search —
+ * in contiguous matrices, oldest first, so a search hands the window to onnxruntime without copying and
+ * expiry only moves a start index.
  */
 export class SpaceMirror {
   private data: Float32Array;
+  private quant: Uint8Array;
+  private scales: Float32Array;
+  // Running maxima over every row held since the mirror began: a bound that is never too small.
+  private maxScale = 0;
+  private maxL1 = 0;
   private ids: string[] = [];
   private times: number[] = [];
   private start = 0;
@@ -21,6 +29,8 @@ export class SpaceMirror {
 
   constructor(readonly dim: number) {
     this.data = new Float32Array(1024 * dim);
+    this.quant = new Uint8Array(1024 * dim);
+    this.scales = new Float32Array(1024);
   }
 
   get size() {
@@ -36,6 +46,11 @@ export class SpaceMirror {
     const row = this.ids.length;
     if ((row + 1) * this.dim > this.data.length) this.grow(row + 1);
     this.data.set(v, row * this.dim);
+    const { q, scale, l1 } = quantize(v);
+    for (let i = 0; i < this.dim; i++) this.quant[row * this.dim + i] = q[i]! + 128;
+    this.scales[row] = scale;
+    this.maxScale = Math.max(this.maxScale, scale);
+    this.maxL1 = Math.max(this.maxL1, l1);
     this.ids.push(id);
     this.times.push(timeMs);
     this.present.add(id);
@@ -51,25 +66,39 @@ export class SpaceMirror {
   }
 
   /** The live window as one matrix (rows × dim) and its ids, row for row. */
-  view(): { matrix: Float32Array; rows: number; idAt(row: number): string } {
+  view(): WindowView & { idAt(row: number): string } {
     const start = this.start;
+    const end = this.ids.length;
     return {
-      matrix: this.data.subarray(start * this.dim, this.ids.length * this.dim),
+      dim: this.dim,
       rows: this.size,
+      vectors: this.data.subarray(start * this.dim, end * this.dim),
+      quantized: this.quant.subarray(start * this.dim, end * this.dim),
+      scales: this.scales.subarray(start, end),
+      maxScale: this.maxScale,
+      maxL1: this.maxL1,
       idAt: (row) => this.ids[start + row]!,
     };
   }
 
   private grow(rows: number) {
-    const next = new Float32Array(Math.max(rows, (this.data.length / this.dim) * 2) * this.dim);
-    next.set(this.data);
-    this.data = next;
+    const capacity = Math.max(rows, this.scales.length * 2);
+    const data = new Float32Array(capacity * this.dim);
+    data.set(this.data);
+    const quant = new Uint8Array(capacity * this.dim);
+    quant.set(this.quant);
+    const scales = new Float32Array(capacity);
+    scales.set(this.scales);
+    [this.data, this.quant, this.scales] = [data, quant, scales];
   }
 
   private compact() {
-    this.data.copyWithin(0, this.start * this.dim, this.ids.length * this.dim);
-    this.ids = this.ids.slice(this.start);
-    this.times = this.times.slice(this.start);
+    const [from, to] = [this.start, this.ids.length];
+    this.data.copyWithin(0, from * this.dim, to * this.dim);
+    this.quant.copyWithin(0, from * this.dim, to * this.dim);
+    this.scales.copyWithin(0, from, to);
+    this.ids = this.ids.slice(from);
+    this.times = this.times.slice(from);
     this.start = 0;
   }
 }
