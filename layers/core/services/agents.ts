@@ -1,5 +1,5 @@
 import type { Agent, AgentIn, AgentPatch, Assignment } from "../domain/schemas.js";
-import type { AgentState } from "../domain/routing.js";
+import { isEligible, type AgentState } from "../domain/routing.js";
 import { notFound } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 import { upsertAgent } from "../store/lua/upsert-agent.js";
@@ -55,7 +55,7 @@ export async function getAgent(rt: Runtime, agentId: string): Promise<Agent> {
 export async function listAgents(rt: Runtime, onlineWithCapacity = false): Promise<(Agent & AgentState)[]> {
   const ids = (await rt.redis.smembers(rt.keys.agents)).sort();
   const agents = (await rt.redis.hgetallMany(ids.map(rt.keys.agent))).filter((h) => h.agent_id).map(toAgent);
-  return onlineWithCapacity ? agents.filter((a) => a.status === "online" && a.current_load < a.max_concurrent_tickets) : agents;
+  return onlineWithCapacity ? agents.filter(isEligible) : agents;
 }
 
 export async function agentTickets(rt: Runtime, agentId: string): Promise<{ agent_id: string; ticket_ids: string[] }> {

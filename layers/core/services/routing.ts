@@ -1,5 +1,5 @@
 import { oneHot, type CategoryProbabilities } from "../domain/classification.js";
-import { rankAgents, ticketSkillVector, type AgentState } from "../domain/routing.js";
+import { isEligible, rankAgents, ticketSkillVector, type AgentState } from "../domain/routing.js";
 import type { Category } from "../domain/schemas.js";
 import type { BusEvent } from "../ports/event-bus.js";
 import type { Runtime } from "../runtime.js";
@@ -92,7 +92,7 @@ export async function drainBacklog(rt: Runtime): Promise<number> {
     const [top] = await rt.redis.zrevrange(rt.keys.backlog, 0, 0);
     if (!top) break;
     agents ??= await listAgents(rt);
-    if (!agents.some((a) => a.status === "online" && a.current_load < a.max_concurrent_tickets)) break;
+    if (!agents.some(isEligible)) break;
     const work = top.startsWith(INCIDENT) ? await incidentWork(rt, top.slice(INCIDENT.length)) : await workFor(rt, top);
     if (!work || work === "done") {
       await rt.redis.zrem(rt.keys.backlog, top);
@@ -100,9 +100,8 @@ export async function drainBacklog(rt: Runtime): Promise<number> {
     }
     const agent = await place(rt, work, agents);
     if (!agent) {
-      // Lost every race this round: look again with fresh loads, once.
+      // Lost every race this round: the next turn looks again with fresh loads, and stops if nobody is free.
       agents = undefined;
-      if (i > 0 && !(await listAgents(rt, true)).length) break;
       continue;
     }
     assigned++;

@@ -83,7 +83,7 @@ export class Deduplicator {
     }
   }
 
-  /** The number of window tickets the mirror holds, per space (for /metrics and the bench). */
+  /** The number of window tickets the mirror holds, per space. */
   windowSize(): Record<DedupSpace, number> {
     return { semantic: this.mirror.semantic.size, lexical: this.mirror.lexical.size };
   }
@@ -108,11 +108,11 @@ export class Deduplicator {
 
     // An open incident that matches settles a ticket without a window search (during a flood, that is
     // nearly every ticket); n(t) is computed for the others only.
-    const unsettled = items.filter((it) => !this.bestIncident(it.space, it.vector));
-    const similar = await this.neighbours(unsettled);
-    for (const it of items) {
+    const withBest = items.map((it) => ({ it, best: this.bestIncident(it.space, it.vector) }));
+    const similar = await this.neighbours(withBest.filter(({ best }) => !best).map(({ it }) => it));
+    for (const { it, best } of withBest) {
       if (result.incidentOf.has(it.ticket_id)) continue; // linked by an earlier ticket of this batch
-      await this.decide(it, similar.get(it.ticket_id) ?? [], result);
+      await this.decide(it, best, similar.get(it.ticket_id) ?? [], result);
     }
     return result;
   }
@@ -147,11 +147,13 @@ export class Deduplicator {
 
   private async decide(
     it: DedupInput & { space: DedupSpace; vector: Float32Array },
+    initialBest: { incident_id: string; similarity: number } | null,
     initiallySimilar: string[],
     result: DedupResult,
   ): Promise<void> {
     const { redis, keys, config } = this.rt;
-    let best = this.bestIncident(it.space, it.vector);
+    // An incident created by an earlier ticket of this batch counts too.
+    let best = initialBest ?? this.bestIncident(it.space, it.vector);
     let similar = initiallySimilar;
     for (;;) {
       const decision = decideDedup(it.ticket_id, { similar, bestIncident: best }, config.DEDUP_MIN_COUNT);

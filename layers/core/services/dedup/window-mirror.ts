@@ -37,10 +37,6 @@ export class SpaceMirror {
     return this.ids.length - this.start;
   }
 
-  has(id: string) {
-    return this.present.has(id);
-  }
-
   add(id: string, timeMs: number, v: Float32Array) {
     if (this.present.has(id) || v.length !== this.dim) return; // a redelivered ticket is in once
     const row = this.ids.length;
