@@ -6,14 +6,6 @@ import { json, route } from "./http.js";
 const unknown = { description: "Unknown agent", schema: ErrorBody };
 const invalid = { description: "Invalid fields", schema: ErrorBody };
 const agentId = (params: Record<string, string>) => z.string().parse(params.agent_id);
-const toView = ({ agent_id, display_name, skill_vector, max_concurrent_tickets, current_load, status }: Agent): Agent => ({
-  agent_id,
-  display_name,
-  skill_vector,
-  max_concurrent_tickets,
-  current_load,
-  status,
-});
 
 export const register = route(
   {
@@ -25,7 +17,7 @@ export const register = route(
     body: AgentIn,
     responses: { 200: { description: "The agent", schema: Agent }, 422: invalid },
   },
-  async (rt, { body }) => json(200, toView(await registerAgent(rt, body))),
+  async (rt, { body }) => json(200, await registerAgent(rt, body)),
 );
 
 export const list = route(
@@ -37,7 +29,7 @@ export const list = route(
     query: z.object({ online_only: z.enum(["true", "false"]).default("false") }),
     responses: { 200: { description: "Agents", schema: z.array(Agent) } },
   },
-  async (rt, { query }) => json(200, (await listAgents(rt, query.online_only === "true")).map(toView)),
+  async (rt, { query }) => json(200, await listAgents(rt, query.online_only === "true")),
 );
 
 export const get = route(
@@ -48,7 +40,7 @@ export const get = route(
     summary: "One agent",
     responses: { 200: { description: "The agent", schema: Agent }, 404: unknown },
   },
-  async (rt, { params }) => json(200, toView(await getAgent(rt, agentId(params)))),
+  async (rt, { params }) => json(200, await getAgent(rt, agentId(params))),
 );
 
 export const patch = route(
@@ -61,7 +53,7 @@ export const patch = route(
     body: AgentPatch,
     responses: { 200: { description: "The agent", schema: Agent }, 404: unknown, 422: invalid },
   },
-  async (rt, { params, body }) => json(200, toView(await patchAgent(rt, agentId(params), body))),
+  async (rt, { params, body }) => json(200, await patchAgent(rt, agentId(params), body)),
 );
 
 export const tickets = route(
