@@ -35,7 +35,7 @@ export async function getIncident(rt: Runtime, id: string): Promise<MasterIncide
   return incident;
 }
 
-/** Newest first; with a status, only those (the open ones come from their own set). */
+/** Newest first; with a status, only those, filtered page by page. */
 export async function listIncidents(rt: Runtime, limit: number, status?: "open" | "resolved"): Promise<MasterIncident[]> {
   const out: MasterIncident[] = [];
   const page = Math.max(limit, 100);
