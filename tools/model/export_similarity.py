@@ -1,7 +1,7 @@
 """Write layers/models/similarity.onnx: which window vectors may be within the dedup threshold of each query.
 
-The window is searched in int8 (each vector quantised with its own scale), where onnxruntime's integer
-matrix kernels are about 1.5× faster than float32 on this CPU:
+The window is searched in integers (each vector quantised with its own scale), where onnxruntime's integer
+matrix kernels are about 1.5× faster than float32:
 
     scores[n, b] = window_scale[n] · query_scale[b] · Σ_d (window[n, d] − 128) · queries_t[d, b]
     sure = NonZero(scores > high)      near = NonZero(low < scores ≤ high)
@@ -10,6 +10,11 @@ each an int64 [2, K] list of (window row, query column). The caller sets low/hig
 the largest quantisation error the batch can have, so every pair above the threshold is in `sure` or `near`,
 and re-checks the few `near` pairs in float64: the count stays exact. Vectors are L2-normalised (MiniLM
 384-d or the 512-d lexical signature); the graph holds no weights.
+
+The caller's representation is what keeps MatMulInteger exact on every CPU (layers/core/domain/quantize.ts):
+window rows in [-127, 127] stored +128 (uint8, zero point 128), queries in [-64, 64] (int8). On x86-64 without
+VNNI the U8S8 kernel sums PAIRS of u8 × s8 products in a saturating int16 (PMADDUBSW): 2 · 255 · 64 = 32,640
+fits, 2 · 255 · 127 did not (queries at ±127 lost a third of the true pairs on AVX2 machines).
 """
 from pathlib import Path
 

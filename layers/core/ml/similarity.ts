@@ -1,12 +1,14 @@
 import { join } from "node:path";
 import type * as Ort from "onnxruntime-node";
-import { quantize, quantizationBound } from "../domain/quantize.js";
+import { kernelIsExact, QUERY_LEVELS, quantize, quantizationBound } from "../domain/quantize.js";
 import { dot } from "../domain/vectors.js";
 
-// On top of the quantisation bound: float32 rounding in the graph's casts and products.
-const ROUNDING = 1e-4;
+// On top of the quantisation bound: float32 rounding in the graph. The integer sum's cast is exact (< 2^24),
+// the two scale products round once each (≤ 2^-24 relative of a score |s| ≤ 2 for unit vectors: 2.4e-7),
+// and so do low/high when they become float32 (≤ 1.2e-7): 1e-6 covers all three.
+const ROUNDING = 1e-6;
 
-/** The window as the search reads it: float32 rows, and the same rows in int8 (+128) with their scales. */
+/** The window as the search reads it: float32 rows, and the same rows quantised (WINDOW_LEVELS, +128) with their scales. */
 export interface WindowView {
   dim: number;
   rows: number;
@@ -30,6 +32,7 @@ class OnnxSimilarity implements SimilaritySearch {
 
   async pairs(queries: Float32Array[], w: WindowView, threshold: number) {
     if (queries.length === 0 || w.rows === 0) return [];
+    if (!kernelIsExact(w.dim)) throw new Error(`similarity search: ${w.dim}-d vectors overflow the exact integer product`);
     const { ort } = this;
     const batch = queries.length;
     const qt = new Int8Array(w.dim * batch);
@@ -37,7 +40,7 @@ class OnnxSimilarity implements SimilaritySearch {
     let maxScale = 0;
     let maxL1 = 0;
     queries.forEach((v, b) => {
-      const { q, scale, l1 } = quantize(v);
+      const { q, scale, l1 } = quantize(v, QUERY_LEVELS);
       for (let d = 0; d < w.dim; d++) qt[d * batch + b] = q[d]!;
       qScales[b] = scale;
       maxScale = Math.max(maxScale, scale);
@@ -69,7 +72,7 @@ class OnnxSimilarity implements SimilaritySearch {
 
 const loaded = new Map<string, Promise<SimilaritySearch>>();
 
-/** `similarity.onnx` (int8 search with exact re-check, tools/model/export_similarity.py), once per process. */
+/** `similarity.onnx` (integer search with exact re-check, tools/model/export_similarity.py), once per process. */
 export function loadSimilarity(modelsDir: string, threads: number): Promise<SimilaritySearch> {
   let s = loaded.get(modelsDir);
   if (!s) {

@@ -1,5 +1,5 @@
 import type { DedupSpace } from "../../domain/dedup.js";
-import { quantize } from "../../domain/quantize.js";
+import { quantize, WINDOW_LEVELS } from "../../domain/quantize.js";
 import type { WindowView } from "../../ml/similarity.js";
 
 /** Packs a vector for Redis (and Upstash's REST API): base64 of its float32 bytes. */
@@ -42,7 +42,7 @@ export class SpaceMirror {
     const row = this.ids.length;
     if ((row + 1) * this.dim > this.data.length) this.grow(row + 1);
     this.data.set(v, row * this.dim);
-    const { q, scale, l1 } = quantize(v);
+    const { q, scale, l1 } = quantize(v, WINDOW_LEVELS);
     for (let i = 0; i < this.dim; i++) this.quant[row * this.dim + i] = q[i]! + 128;
     this.scales[row] = scale;
     this.maxScale = Math.max(this.maxScale, scale);
