@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../layers/core/config.js";
-import { bundle, emulatedCpus, emulatorMissing, runOn } from "../support/cpu-emulation.js";
+import { bundle, EMULATED_CPUS, runOn } from "../support/cpu-emulation.js";
 import { checkSimilarity, type CheckResult } from "../support/similarity-check.js";
 
 const modelsDir = loadConfig({}).MODELS_DIR;
@@ -18,21 +18,12 @@ describe("dedup search is exact on every CPU kind", () => {
     expectExact(await checkSimilarity(modelsDir));
   });
 
-  describe("under emulation", () => {
-    let script: string;
-    beforeAll(async () => {
-      script = await bundle(new URL("../support/similarity-check.ts", import.meta.url).pathname, "similarity-check.mjs");
+  let script: Promise<string> | undefined;
+  for (const cpu of EMULATED_CPUS) {
+    it(`on an emulated ${cpu.label}`, { timeout: 300_000 }, async () => {
+      script ??= bundle(new URL("../support/similarity-check.ts", import.meta.url).pathname, "similarity-check.mjs");
+      const out = await runOn(cpu, [await script, modelsDir]);
+      expectExact(JSON.parse(out.trim().split("\n").pop()!) as CheckResult);
     });
-
-    it("has the emulator it needs", () => {
-      expect(emulatorMissing()).toBeNull();
-    });
-
-    for (const cpu of emulatedCpus()) {
-      it(`on ${cpu.label}`, { timeout: 240_000 }, async () => {
-        const out = await runOn(cpu, [script, modelsDir]);
-        expectExact(JSON.parse(out.trim().split("\n").pop()!) as CheckResult);
-      });
-    }
-  });
+  }
 });
