@@ -2,7 +2,7 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { parseOr422 } from "../../layers/core/errors.js";
-import type { Runtime } from "../../layers/core/runtime.js";
+import type { ModelRuntime, Runtime } from "../../layers/core/runtime.js";
 import { errorReplies, jsonBody, requireApiKey } from "./middleware.js";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -43,21 +43,41 @@ export const json = (statusCode: number, body: unknown): ApiResult => ({
   body: JSON.stringify(body),
 });
 
-export interface Route extends RouteSpec<z.ZodType | undefined, z.ZodType | undefined> {
+interface RouteBase extends RouteSpec<z.ZodType | undefined, z.ZodType | undefined> {}
+/** A route that needs only stores, queue and bus: served by zip bundles in AWS. */
+export interface PlainRoute extends RouteBase {
+  needsModel?: false;
   make(rt: Runtime): ApiHandler;
 }
+/** A route that runs the transformer: served by the container image in AWS. */
+export interface ModelRoute extends RouteBase {
+  needsModel: true;
+  make(rt: ModelRuntime): ApiHandler;
+}
+export type Route = PlainRoute | ModelRoute;
+
+export const isModelRoute = (r: Route): r is ModelRoute => r.needsModel === true;
 
 /**
  * A route: its spec (which drives the local server, OpenAPI and the CDK routes) and a handler that does
- * only parse → call a service → reply. Errors, auth and body parsing are middleware.
+ * only parse → call a service → reply. Errors, auth and body parsing are middleware. Only a route declared
+ * `needsModel: true` is handed a ModelRuntime, so no other handler can reach the encoder.
  */
 export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<B, Q>,
+  spec: RouteSpec<B, Q> & { needsModel: true },
+  impl: (rt: ModelRuntime, req: ApiRequest<Infer<B>, Infer<Q>>) => Promise<ApiResult>,
+): ModelRoute;
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<B, Q> & { needsModel?: false },
   impl: (rt: Runtime, req: ApiRequest<Infer<B>, Infer<Q>>) => Promise<ApiResult>,
+): PlainRoute;
+export function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, R extends Runtime>(
+  spec: RouteSpec<B, Q>,
+  impl: (rt: R, req: ApiRequest<Infer<B>, Infer<Q>>) => Promise<ApiResult>,
 ): Route {
   return {
     ...spec,
-    make(rt) {
+    make(rt: R) {
       const base = async (event: ApiEvent): Promise<ApiResult> => {
         const body = spec.body ? parseOr422(spec.body, event.json, "body") : undefined;
         const query = spec.query ? parseOr422(spec.query, event.queryStringParameters ?? {}, "query") : undefined;
@@ -74,5 +94,5 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
       if (spec.body) handler.use(jsonBody(spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
       return handler as unknown as ApiHandler;
     },
-  };
+  } as Route;
 }

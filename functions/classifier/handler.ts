@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { Runtime } from "../../layers/core/runtime.js";
+import type { ModelRuntime } from "../../layers/core/runtime.js";
 import { processRecords } from "../../layers/core/services/processor.js";
 
 /** One queue batch in, the records to retry out (SQS partial batch response). */
 export const classifierHandler =
-  (rt: Runtime) =>
+  (rt: ModelRuntime) =>
   (event: SQSEvent): Promise<SQSBatchResponse> =>
     processRecords(rt, event.Records);

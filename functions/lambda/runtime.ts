@@ -3,20 +3,19 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import { ConfigError, loadConfig } from "../../layers/core/config.js";
-import { ModelRouter } from "../../layers/core/ml/model-router.js";
-import { loadModels } from "../../layers/core/ml/models.js";
-import { loadSimilarity } from "../../layers/core/ml/similarity.js";
+import { type Config, ConfigError, loadConfig } from "../../layers/core/config.js";
 import { EventBridgeBus } from "../../layers/core/ports/eventbridge-bus.js";
 import { SqsQueue } from "../../layers/core/ports/sqs-queue.js";
 import type { Runtime } from "../../layers/core/runtime.js";
-import { Deduplicator } from "../../layers/core/services/dedup/deduplicator.js";
 import { makeKeys } from "../../layers/core/store/keys.js";
 import { UpstashAdapter } from "../../layers/core/store/upstash-adapter.js";
 import { MetricsBus } from "./metrics-bus.js";
 
+// Module-scope singletons: one per execution environment, shared by its invocations.
 export const logger = new Logger({ serviceName: "smart-support" });
 export const metrics = new Metrics({ namespace: "SmartSupport", serviceName: "smart-support" });
+/** The environment the template gives the function, validated once at start-up. */
+export const envConfig = loadConfig(process.env);
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new ConfigError(`Invalid configuration:\n  ${name}: required in AWS`);
@@ -24,15 +23,10 @@ function required<T>(value: T | undefined, name: string): T {
 }
 
 /**
- * The AWS column of DESIGN §1: Upstash over REST, SQS, EventBridge. Built once per cold start; secrets
- * come from Secrets Manager (SECRETS_ARN), the rest from the environment, all validated by the same schema.
+ * The AWS column of DESIGN §1 without the model: Upstash over REST, SQS, EventBridge. Zip bundles are built
+ * from this alone, so they never import onnxruntime.
  */
-async function build(): Promise<Runtime> {
-  const secrets = process.env.SECRETS_ARN
-    ? ((await getSecret(process.env.SECRETS_ARN, { transform: "json", maxAge: 300 })) as Record<string, string>)
-    : {};
-  const config = loadConfig({ ...process.env, ...secrets });
-  const keys = makeKeys(config.REDIS_PREFIX);
+export function buildRuntime(config: Config): Runtime {
   const redis = new UpstashAdapter({
     url: required(config.UPSTASH_REDIS_REST_URL, "UPSTASH_REDIS_REST_URL"),
     token: required(config.UPSTASH_REDIS_REST_TOKEN, "UPSTASH_REDIS_REST_TOKEN"),
@@ -42,22 +36,35 @@ async function build(): Promise<Runtime> {
     metrics,
   );
   const queue = new SqsQueue({ client: new SQSClient({}), queueUrl: required(config.QUEUE_URL, "QUEUE_URL") });
-  return {
-    config,
-    logger,
-    keys,
-    redis,
-    bus,
-    queue,
-    // Only the container-image functions carry the models; the others never call them.
-    classifier: new ModelRouter({ config, redis, keys, bus, logger, models: () => loadModels(config.MODELS_DIR, config.ENCODER_THREADS) }),
-    dedup: new Deduplicator({ config, redis, keys }, () => loadSimilarity(config.MODELS_DIR, config.ENCODER_THREADS)),
+  return { config, logger, keys: makeKeys(config.REDIS_PREFIX), redis, bus, queue };
+}
+
+/** The secret's JSON values; Powertools keeps them for SECRETS_TTL_SECONDS, then reads Secrets Manager again. */
+async function readSecrets(): Promise<Record<string, string>> {
+  if (!envConfig.SECRETS_ARN) return {};
+  return (await getSecret(envConfig.SECRETS_ARN, { transform: "json", maxAge: envConfig.SECRETS_TTL_SECONDS })) as Record<string, string>;
+}
+
+/**
+ * A runtime per version of the secret: built at the first invocation (a placeholder or bad value stops it
+ * there, naming the variable), rebuilt when the secret's values change. If re-reading the secret fails later,
+ * the function keeps the values it has rather than failing the invocation.
+ */
+export function runtimeFromSecrets<T>(build: (config: Config) => T): () => Promise<T> {
+  let current: { secrets: string; runtime: T } | undefined;
+  return async () => {
+    let values: Record<string, string>;
+    try {
+      values = await readSecrets();
+    } catch (err) {
+      if (!current) throw err;
+      logger.warn("could not re-read the secret; keeping the current values", { error: err as Error });
+      return current.runtime;
+    }
+    const secrets = JSON.stringify(values);
+    if (current?.secrets !== secrets) current = { secrets, runtime: build(loadConfig({ ...process.env, ...values })) };
+    return current.runtime;
   };
 }
 
-let runtime: Promise<Runtime> | undefined;
-export function getRuntime(): Promise<Runtime> {
-  runtime ??= build();
-  runtime.catch(() => (runtime = undefined)); // a failed cold start is retried by the next invocation
-  return runtime;
-}
+export const getRuntime = runtimeFromSecrets(buildRuntime);

@@ -7,13 +7,13 @@ import { loadSimilarity } from "../../layers/core/ml/similarity.js";
 import { Deduplicator } from "../../layers/core/services/dedup/deduplicator.js";
 import { InProcessBus } from "../../layers/core/ports/in-process-bus.js";
 import { RedisStreamQueue } from "../../layers/core/ports/redis-stream-queue.js";
-import type { Runtime } from "../../layers/core/runtime.js";
+import type { ModelRuntime } from "../../layers/core/runtime.js";
 import { createIoRedis, IoRedisAdapter } from "../../layers/core/store/ioredis-adapter.js";
 import { makeKeys } from "../../layers/core/store/keys.js";
 import { activityHandler } from "../activity/handler.js";
 import { webhookHandler } from "../webhook/handler.js";
 
-export interface LocalRuntime extends Runtime {
+export interface LocalRuntime extends ModelRuntime {
   queue: RedisStreamQueue;
   bus: InProcessBus;
   classifier: ModelRouter;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
-import type { Runtime } from "../../layers/core/runtime.js";
+import type { ModelRuntime } from "../../layers/core/runtime.js";
 import { DEFAULT_MAX_BODY_BYTES, type ApiHandler, type Route } from "../api/http.js";
 
 interface Compiled {
@@ -12,7 +12,7 @@ interface Compiled {
 }
 
 /** Literal segments win over parameters, as in API Gateway: /tickets/next is not /tickets/{ticket_id}. */
-function compile(routes: readonly Route[], rt: Runtime): Compiled[] {
+function compile(routes: readonly Route[], rt: ModelRuntime): Compiled[] {
   return routes
     .map((route) => {
       const params: string[] = [];
@@ -98,7 +98,7 @@ const lambdaContext = (name: string): Context =>
  * The local API: an HTTP server that turns each request into the API Gateway HTTP API (v2) event of its
  * route and calls the same handler Lambda would. Routing comes from the route table alone.
  */
-export function createApiServer(routes: readonly Route[], rt: Runtime): Server {
+export function createApiServer(routes: readonly Route[], rt: ModelRuntime): Server {
   const compiled = compile(routes, rt);
   return createServer(async (req, res) => {
     try {

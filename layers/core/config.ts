@@ -8,22 +8,34 @@ const int = (def: number, min: number) =>
   z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).default(def));
 const optionalString = z.preprocess(unsetIfEmpty, z.string().optional());
 
+// The value the stack's secret is created with; a function that starts with it left in refuses to run.
+export const SECRET_PLACEHOLDER = "set-me";
+const notPlaceholder = [
+  (v: string) => v !== SECRET_PLACEHOLDER,
+  `is still the placeholder "${SECRET_PLACEHOLDER}": put the real value in the stack's secret (SECRETS_ARN)`,
+] as const;
+const secretString = z.preprocess(unsetIfEmpty, z.string().refine(...notPlaceholder).optional());
+// Values never printed in an error message (they may come from the secret).
+const SECRET_VARIABLES = new Set(["UPSTASH_REDIS_REST_TOKEN", "WEBHOOK_SECRET", "WEBHOOK_URL", "API_KEY"]);
+
 const schema = z
   .object({
     REDIS_URL: z.preprocess(unsetIfEmpty, z.url().default("redis://127.0.0.1:6379")),
     REDIS_PREFIX: z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9:_-]+$/).default("ss:")),
     UPSTASH_REDIS_REST_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
-    UPSTASH_REDIS_REST_TOKEN: optionalString,
+    UPSTASH_REDIS_REST_TOKEN: secretString,
 
     // AWS runtime: the intake queue, the event bus, and the secret holding UPSTASH_REDIS_REST_TOKEN,
     // WEBHOOK_SECRET and API_KEY (never plain environment variables there).
     QUEUE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
     EVENT_BUS_NAME: optionalString,
     SECRETS_ARN: optionalString,
+    // How long a function uses the secret's values before reading them again (a rotated token takes effect).
+    SECRETS_TTL_SECONDS: int(300, 0),
 
-    WEBHOOK_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+    WEBHOOK_URL: z.preprocess(unsetIfEmpty, z.string().refine(...notPlaceholder).pipe(z.url()).optional()),
     WEBHOOK_FORMAT: z.preprocess(unsetIfEmpty, z.enum(["generic", "slack", "discord"]).default("generic")),
-    WEBHOOK_SECRET: optionalString,
+    WEBHOOK_SECRET: secretString,
     WEBHOOK_TIMEOUT_MS: int(3000, 1),
     WEBHOOK_MAX_ATTEMPTS: int(4, 1),
     WEBHOOK_BACKOFF_MS: int(500, 0),
@@ -44,7 +56,7 @@ const schema = z
     CIRCUIT_HALF_OPEN_PROBES: int(3, 1),
     ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),
 
-    API_KEY: optionalString,
+    API_KEY: secretString,
     PORT: int(8000, 0).pipe(z.number().max(65535)),
     HOST: z.preprocess(unsetIfEmpty, z.string().default("127.0.0.1")),
 
@@ -72,8 +84,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k]]));
   const result = schema.safeParse(picked);
   if (result.success) return result.data;
-  const lines = result.error.issues.map(
-    (i) => `  ${i.path.join(".")}=${JSON.stringify(env[String(i.path[0])] ?? "")}: ${i.message}`,
-  );
+  const lines = result.error.issues.map((i) => {
+    const name = String(i.path[0]);
+    const shown = SECRET_VARIABLES.has(name) ? "(hidden)" : JSON.stringify(env[name] ?? "");
+    return `  ${i.path.join(".")}=${shown}: ${i.message}`;
+  });
   throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
 }

@@ -52,7 +52,7 @@ describe("CDK app", () => {
   it("serves the model-backed route from the image, the others from zip bundles", () => {
     const scoring = routes.filter((r) => r.needsModel);
     expect(scoring.map((r) => r.path)).toEqual(["/urgency-score"]);
-    template.hasResourceProperties("AWS::Lambda::Function", { PackageType: "Image", ImageConfig: { Command: ["api.handler"] } });
+    template.hasResourceProperties("AWS::Lambda::Function", { PackageType: "Image", ImageConfig: { Command: ["model-api.handler"] } });
   });
 
   it("routes bus events by the same rules as the local bus, to targets with retries and a DLQ", () => {

@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { isHighUrgency, ticketText, type Classification } from "../domain/classification.js";
 import { queueScore } from "../domain/queue-score.js";
 import { decodeIntake } from "../ports/queue-port.js";
-import type { Runtime } from "../runtime.js";
+import type { ModelRuntime } from "../runtime.js";
 import { storeProcessed } from "../store/lua/store-processed.js";
 import { routeTickets } from "./routing.js";
 import { toRoutedTicket } from "./ticket-records.js";
@@ -16,7 +16,7 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
  * record fails alone (batchItemFailures) and comes back; then the stored tickets are routed, most urgent
  * first.
  */
-export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise<SQSBatchResponse> {
+export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Promise<SQSBatchResponse> {
   const ids = new Set<string>();
   for (const r of records) {
     try {
@@ -69,7 +69,7 @@ export async function processRecords(rt: Runtime, records: SQSRecord[]): Promise
 
 /** Stores, queues and announces one ticket; its queue score when this delivery stored it. */
 async function finishTicket(
-  rt: Runtime,
+  rt: ModelRuntime,
   ticketId: string,
   h: Record<string, string>,
   c: Classification,
@@ -90,7 +90,7 @@ async function finishTicket(
   if (outcome !== "stored") return undefined;
 
   const ticket = toRoutedTicket({ ...h, ...fields, status: "processed" });
-  const events: Parameters<Runtime["bus"]["publish"]>[0] = [
+  const events: Parameters<ModelRuntime["bus"]["publish"]>[0] = [
     {
       type: "ticket_processed",
       data: {
