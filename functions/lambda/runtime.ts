@@ -3,7 +3,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import { type Config, ConfigError, loadConfig } from "../../layers/core/config.js";
+import { type Config, ConfigError, loadConfig, loadSettings } from "../../layers/core/config.js";
 import { EventBridgeBus } from "../../layers/core/ports/eventbridge-bus.js";
 import { SqsQueue } from "../../layers/core/ports/sqs-queue.js";
 import type { Runtime } from "../../layers/core/runtime.js";
@@ -14,8 +14,8 @@ import { MetricsBus } from "./metrics-bus.js";
 // Module-scope singletons: one per execution environment, shared by its invocations.
 export const logger = new Logger({ serviceName: "smart-support" });
 export const metrics = new Metrics({ namespace: "SmartSupport", serviceName: "smart-support" });
-/** The environment the template gives the function, validated once at start-up. */
-export const envConfig = loadConfig(process.env);
+/** What the function needs before it reads its secret, validated at start-up (the rest once it has). */
+export const envConfig = loadSettings(["SECRETS_ARN", "SECRETS_TTL_SECONDS", "MODELS_DIR", "ENCODER_THREADS"]);
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new ConfigError(`Invalid configuration:\n  ${name}: required in AWS`);

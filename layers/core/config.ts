@@ -18,8 +18,7 @@ const secretString = z.preprocess(unsetIfEmpty, z.string().refine(...notPlacehol
 // Values never printed in an error message (they may come from the secret).
 const SECRET_VARIABLES = new Set(["UPSTASH_REDIS_REST_TOKEN", "WEBHOOK_SECRET", "WEBHOOK_URL", "API_KEY"]);
 
-const schema = z
-  .object({
+const variables = z.object({
     REDIS_URL: z.preprocess(unsetIfEmpty, z.url().default("redis://127.0.0.1:6379")),
     REDIS_PREFIX: z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9:_-]+$/).default("ss:")),
     UPSTASH_REDIS_REST_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
@@ -67,8 +66,8 @@ const schema = z
     QUEUE_MAX_RECEIVES: int(5, 1),
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(32)),
     ACTIVITY_MAX_EVENTS: int(10_000, 100),
-  })
-  .refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
+  });
+const schema = variables.refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
     path: ["UPSTASH_REDIS_REST_TOKEN"],
     message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
   });
@@ -81,8 +80,21 @@ export class ConfigError extends Error {
 
 /** Validates the environment once; the message names every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k]]));
-  const result = schema.safeParse(picked);
+  return parse(schema, Object.keys(variables.shape), env);
+}
+
+/**
+ * Validates only some variables: what a Lambda function needs before it has read its secret (the rest of its
+ * configuration, the secret's values included, is validated by loadConfig once they are merged).
+ */
+export function loadSettings<K extends keyof Config>(names: readonly K[], env: Record<string, string | undefined> = process.env): Pick<Config, K> {
+  const mask = Object.fromEntries(names.map((n) => [n, true])) as { [P in keyof Config]?: true };
+  return parse(variables.pick(mask), names as readonly string[], env) as unknown as Pick<Config, K>;
+}
+
+function parse<T>(s: z.ZodType<T>, names: readonly string[], env: Record<string, string | undefined>): T {
+  const picked = Object.fromEntries(names.map((k) => [k, env[k]]));
+  const result = s.safeParse(picked);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {
     const name = String(i.path[0]);

@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_RULES, EVENT_SOURCE, type BusEvent, type EventType } from "../../layers/core/ports/event-bus.js";
 import { EventBridgeBus, EventPublishError } from "../../layers/core/ports/eventbridge-bus.js";
-import { awsClientConfig, startMoto, type Moto } from "../support/moto.js";
+import { awsClientConfig, startMoto, type Moto } from "../../tools/aws-local/moto.js";
 
 let moto: Moto;
 let sqs: SQSClient;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeIntake, type IntakeMessage } from "../../layers/core/ports/queue-port.js";
 import { SqsPartialFailureError, SqsQueue } from "../../layers/core/ports/sqs-queue.js";
 import { StoreUnavailableError } from "../../layers/core/store/redis-port.js";
-import { awsClientConfig, startMoto, type Moto } from "../support/moto.js";
+import { awsClientConfig, startMoto, type Moto } from "../../tools/aws-local/moto.js";
 
 let moto: Moto;
 let client: SQSClient;

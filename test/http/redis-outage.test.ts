@@ -1,29 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalRuntime, type LocalRuntime } from "../../functions/local/runtime.js";
+import { freePort, startRedis } from "../support/redis-server.js";
 import { eventually, startApi, testConfig } from "../support/runtime.js";
 
 // A Redis of our own on a free port, so the test can take it away and bring it back.
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  await eventually(async () => out.includes("Ready to accept connections"));
-  return proc;
-}
-
 let port: number;
 let redis: ChildProcess;
 let rt: LocalRuntime;

@@ -1,17 +1,22 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { App, Aspects } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EVENT_RULES, EVENT_SOURCE } from "../../layers/core/ports/event-bus.js";
 import { routes } from "../../functions/routes.js";
-import { SmartSupportStack } from "../../infra/stack.js";
+import { ASYNC_RETRY_ATTEMPTS, MODEL_ROUTE_RESERVED_CONCURRENCY, SmartSupportStack } from "../../infra/stack.js";
 
 let template: Template;
+let stack: SmartSupportStack;
 beforeAll(() => {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), "cdk-")) });
-  template = Template.fromStack(new SmartSupportStack(app, "Test"));
+  stack = new SmartSupportStack(app, "Test");
+  // The same checks `cdk synth` runs (infra/app.ts); applied before the one synthesis all tests read.
+  Aspects.of(stack).add(new AwsSolutionsChecks());
+  template = Template.fromStack(stack);
 }, 180_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -77,8 +82,13 @@ describe("CDK app", () => {
     template.resourceCountIs("AWS::SecretsManager::Secret", 1);
   });
 
-  it("grants least privilege: only intake functions may send to the queue", () => {
-    const senders = resources("AWS::IAM::Policy").filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes("sqs:SendMessage"));
+  it("grants least privilege: only intake functions may send to the intake queue", () => {
+    const [intakeId] = resources("AWS::SQS::Queue").find(([, r]) => r.Properties.RedrivePolicy)!;
+    const senders = resources("AWS::IAM::Policy").filter(([, p]) =>
+      (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement.some(
+        (st) => [st.Action].flat().includes("sqs:SendMessage") && JSON.stringify(st.Resource).includes(`"${intakeId}"`),
+      ),
+    );
     expect(senders).toHaveLength(2);
   });
 
@@ -98,4 +108,207 @@ describe("CDK app", () => {
     expect(alarms.some((a) => a.MetricName === "BreakerOpened" && a.Namespace === "SmartSupport")).toBe(true);
     template.hasOutput("ApiUrl", Match.anyValue());
   });
+
+  it("sends every alarm, firing and recovering, to an encrypted SSL-only topic with an optional e-mail subscription", () => {
+    const [topicId, topic] = resources("AWS::SNS::Topic")[0]!;
+    expect(resources("AWS::SNS::Topic")).toHaveLength(1);
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+    const alarms = resources("AWS::CloudWatch::Alarm");
+    expect(alarms.length).toBeGreaterThanOrEqual(7);
+    for (const [id, a] of alarms) {
+      expect(a.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(a.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
+    }
+    const subscriptions = template.findResources("AWS::SNS::Subscription");
+    expect(Object.values(subscriptions)).toEqual([
+      expect.objectContaining({
+        Condition: "HasAlarmEmail",
+        Properties: { Protocol: "email", Endpoint: { Ref: "AlarmEmail" }, TopicArn: { Ref: topicId } },
+      }),
+    ]);
+    template.hasParameter("AlarmEmail", { Type: "String", Default: "" });
+    template.hasCondition("HasAlarmEmail", { "Fn::Not": [{ "Fn::Equals": [{ Ref: "AlarmEmail" }, ""] }] });
+  });
+
+  it("has a dashboard with the API, queue, DLQ, classifier and application metrics", () => {
+    const [, dashboard] = resources("AWS::CloudWatch::Dashboard")[0]!;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const m of ["4xx", "5xx", "Latency", "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "Errors", "Duration", "ConcurrentExecutions"]) {
+      expect(body, m).toContain(`\\"${m}\\"`);
+    }
+    for (const m of ["TicketsProcessed", "ScoredByModel", "ScoredByBaseline", "IncidentsCreated", "BreakerOpened"]) {
+      // Powertools' EMF: namespace SmartSupport, dimension service=smart-support (functions/lambda/runtime.ts).
+      expect(body, m).toContain(`[\\"SmartSupport\\",\\"${m}\\",\\"service\\",\\"smart-support\\"`);
+    }
+  });
+
+  it("throttles the $default stage from parameters and writes JSON access logs to a log group with retention", () => {
+    const stages = resources("AWS::ApiGatewayV2::Stage");
+    expect(stages).toHaveLength(1);
+    const stage = stages[0]![1].Properties as {
+      StageName: string;
+      DefaultRouteSettings: Record<string, unknown>;
+      AccessLogSettings: { DestinationArn: { "Fn::GetAtt": [string, string] }; Format: string };
+    };
+    expect(stage.StageName).toBe("$default");
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: { Ref: "ApiThrottleRateLimit" }, ThrottlingBurstLimit: { Ref: "ApiThrottleBurstLimit" } });
+    template.hasParameter("ApiThrottleRateLimit", { Type: "Number", Default: 100 });
+    template.hasParameter("ApiThrottleBurstLimit", { Type: "Number", Default: 200 });
+    const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: "$context.requestId", routeKey: "$context.routeKey", status: "$context.status" });
+    const logGroupId = stage.AccessLogSettings.DestinationArn["Fn::GetAtt"][0];
+    expect(template.toJSON().Resources[logGroupId]).toMatchObject({ Type: "AWS::Logs::LogGroup", Properties: { RetentionInDays: 30 } });
+  });
+
+  it("reserves (and so caps) the model route's concurrency, and nothing else's", () => {
+    const reserved = resources("AWS::Lambda::Function").filter(([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(reserved).toHaveLength(1);
+    expect((reserved[0]![1].Properties.ImageConfig as { Command: string[] }).Command).toEqual(["model-api.handler"]);
+    expect(reserved[0]![1].Properties.ReservedConcurrentExecutions).toBe(MODEL_ROUTE_RESERVED_CONCURRENCY);
+    // The route that runs it is the route table's model route.
+    const integration = resources("AWS::ApiGatewayV2::Integration").find(([, i]) => JSON.stringify(i.Properties.IntegrationUri).includes(`"${reserved[0]![0]}"`))!;
+    const route = resources("AWS::ApiGatewayV2::Route").find(([, r]) => JSON.stringify(r.Properties.Target).includes(`"${integration[0]}"`))!;
+    expect(route[1].Properties.RouteKey).toBe("POST /urgency-score");
+  });
+
+  it("turns CORS on only when CorsAllowedOrigins is set, splitting it into origins at deploy time", () => {
+    const [, api] = resources("AWS::ApiGatewayV2::Api")[0]!;
+    const parameters = template.toJSON().Parameters as Record<string, { AllowedPattern: string; Default: unknown }>;
+    const conditions = template.toJSON().Conditions as Record<string, unknown>;
+    expect(parameters.CorsAllowedOrigins!.Default).toBe("");
+    const cors = (origins: string) => evaluate(api.Properties.CorsConfiguration, { CorsAllowedOrigins: origins }, conditions);
+    expect(cors("")).toBe(NO_VALUE);
+    expect(cors("https://help.example.com,http://localhost:5173")).toEqual({
+      AllowOrigins: ["https://help.example.com", "http://localhost:5173"],
+      AllowMethods: [...new Set(routes.map((r) => r.method))].sort(),
+      AllowHeaders: ["authorization", "content-type"],
+      ExposeHeaders: ["link"],
+      MaxAge: 600,
+    });
+    expect(cors("*")).toMatchObject({ AllowOrigins: ["*"] });
+    // The parameter refuses what Fn::Split would turn into a wrong origin.
+    const pattern = new RegExp(parameters.CorsAllowedOrigins!.AllowedPattern);
+    for (const ok of ["", "*", "https://a.example", "https://a.example,http://localhost:5173"]) expect(pattern.test(ok), ok).toBe(true);
+    for (const bad of ["https://a.example, https://b.example", "https://a.example/", "a.example", "https://a.example,"]) expect(pattern.test(bad), bad).toBe(false);
+  });
+
+  it("keeps an error thrown inside the activity and webhook functions on an alarmed on-failure queue", () => {
+    const functions = Object.fromEntries(resources("AWS::Lambda::Function"));
+    const rules = resources("AWS::Events::Rule");
+    const targetIds = rules.map(([, r]) => ((r.Properties.Targets as { Arn: { "Fn::GetAtt": [string] } }[])[0]!.Arn["Fn::GetAtt"][0]));
+    const configs = resources("AWS::Lambda::EventInvokeConfig");
+    expect(configs.map(([, c]) => (c.Properties.FunctionName as { Ref: string }).Ref).sort()).toEqual([...new Set(targetIds)].sort());
+    const destinations = new Set<string>();
+    for (const [, c] of configs) {
+      expect(functions[(c.Properties.FunctionName as { Ref: string }).Ref]).toBeDefined();
+      expect(c.Properties).toMatchObject({ MaximumRetryAttempts: ASYNC_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: 7200, Qualifier: "$LATEST" });
+      const dest = (c.Properties.DestinationConfig as { OnFailure: { Destination: { "Fn::GetAtt": [string, string] } } }).OnFailure.Destination;
+      destinations.add(dest["Fn::GetAtt"][0]);
+    }
+    expect(destinations.size).toBe(1);
+    const [queueId] = [...destinations];
+    expect(template.toJSON().Resources[queueId!].Type).toBe("AWS::SQS::Queue");
+    const alarmed = resources("AWS::CloudWatch::Alarm").some(([, a]) =>
+      JSON.stringify(a.Properties.Dimensions).includes(`"${queueId}"`),
+    );
+    expect(alarmed).toBe(true);
+  });
+
+  it("keeps the webhook URL in the secret, not in a parameter or the environment", () => {
+    expect(template.toJSON().Parameters).not.toHaveProperty("WebhookUrl");
+    for (const [, fn] of resources("AWS::Lambda::Function")) {
+      expect((fn.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {}).not.toHaveProperty("WEBHOOK_URL");
+    }
+    const [, secret] = resources("AWS::SecretsManager::Secret")[0]!;
+    const generate = secret.Properties.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
+    expect(JSON.parse(generate.SecretStringTemplate)).toEqual({ UPSTASH_REDIS_REST_TOKEN: "set-me", WEBHOOK_URL: "", WEBHOOK_SECRET: "" });
+    expect(generate.GenerateStringKey).toBe("API_KEY");
+  });
+
+  it("derives names from the stack, so two stages fit one account and region", () => {
+    template.hasResourceProperties("AWS::Events::EventBus", { Name: { "Fn::Join": ["", [{ Ref: "AWS::StackName" }, "-events"]] } });
+    const [busId] = resources("AWS::Events::EventBus")[0]!;
+    for (const [, fn] of resources("AWS::Lambda::Function")) {
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
+    }
+    const physicalNames = ["Name", "FunctionName", "QueueName", "TopicName", "LogGroupName", "DashboardName", "RoleName", "KeyAlias", "AliasName"];
+    for (const [id, r] of Object.entries(template.toJSON().Resources as Record<string, Resource>)) {
+      if (r.Type === "AWS::Lambda::EventInvokeConfig") continue; // FunctionName is a Ref there
+      for (const prop of physicalNames) {
+        const value = r.Properties?.[prop];
+        if (value !== undefined) expect(typeof value, `${id}.${prop}`).not.toBe("string");
+      }
+    }
+  });
+
+  it("gives every function its own log group with a retention", () => {
+    const logGroups = template.toJSON().Resources as Record<string, Resource>;
+    const fns = resources("AWS::Lambda::Function");
+    for (const [id, fn] of fns) {
+      const ref = (fn.Properties.LoggingConfig as { LogGroup?: { Ref: string } })?.LogGroup?.Ref;
+      expect(ref, id).toBeDefined();
+      expect(logGroups[ref!]).toMatchObject({ Type: "AWS::Logs::LogGroup", Properties: { RetentionInDays: 30 } });
+    }
+    expect(new Set(fns.map(([, fn]) => JSON.stringify(fn.Properties.LoggingConfig))).size).toBe(fns.length);
+    for (const [id, lg] of resources("AWS::Logs::LogGroup")) expect(lg.Properties.RetentionInDays, id).toBe(30);
+  });
+
+  it("passes cdk-nag's AwsSolutions checks, every exception suppressed per resource with a reason", () => {
+    const errors = Annotations.fromStack(stack).findError("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+    const warnings = Annotations.fromStack(stack).findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+    expect(errors.map((e) => `${e.id}: ${String(e.entry.data)}`)).toEqual([]);
+    expect(warnings.map((e) => `${e.id}: ${String(e.entry.data)}`)).toEqual([]);
+    const json = template.toJSON() as { Metadata?: Record<string, unknown>; Resources: Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] } } }> };
+    expect(json.Metadata?.cdk_nag).toBeUndefined(); // nothing suppressed stack-wide
+    const suppressed = new Set<string>();
+    for (const r of Object.values(json.Resources)) {
+      for (const rule of r.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
+        expect(rule.reason.length, rule.id).toBeGreaterThan(40);
+        suppressed.add(rule.id);
+      }
+    }
+    expect([...suppressed].sort()).toEqual(["AwsSolutions-APIG4", "AwsSolutions-IAM4", "AwsSolutions-L1", "AwsSolutions-SMG4", "AwsSolutions-SQS3"]);
+  });
 });
+
+/** The few intrinsic functions the CORS configuration uses, evaluated as CloudFormation would. */
+const NO_VALUE = Symbol("AWS::NoValue");
+function evaluate(node: unknown, params: Record<string, string>, conditions: Record<string, unknown>): unknown {
+  const ev = (n: unknown): unknown => evaluate(n, params, conditions);
+  if (Array.isArray(node)) return node.map(ev);
+  if (node === null || typeof node !== "object") return node;
+  const entries = Object.entries(node);
+  if (entries.length === 1) {
+    const [[fn, arg]] = entries as [[string, unknown]];
+    if (fn === "Ref") {
+      if (arg === "AWS::NoValue") return NO_VALUE;
+      if (!(String(arg) in params)) throw new Error(`no value for parameter ${String(arg)}`);
+      return params[String(arg)];
+    }
+    if (fn === "Condition") return ev(conditions[String(arg)]);
+    if (fn === "Fn::If") {
+      const [name, yes, no] = arg as [string, unknown, unknown];
+      return ev(conditions[name]) ? ev(yes) : ev(no);
+    }
+    if (fn === "Fn::Not") return !ev((arg as unknown[])[0]);
+    if (fn === "Fn::Equals") {
+      const [a, b] = arg as [unknown, unknown];
+      return JSON.stringify(ev(a)) === JSON.stringify(ev(b));
+    }
+    if (fn === "Fn::Split") {
+      const [sep, str] = arg as [string, unknown];
+      return String(ev(str)).split(sep);
+    }
+    if (fn.startsWith("Fn::")) throw new Error(`not evaluated here: ${fn}`);
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, ev(v)]));
+}

@@ -12,7 +12,7 @@ import { windowAppend } from "../../layers/core/store/lua/window-append.js";
 import { StoreUnavailableError, type LuaScript, type RedisPort } from "../../layers/core/store/redis-port.js";
 import { UpstashAdapter } from "../../layers/core/store/upstash-adapter.js";
 import { dropPrefix, REDIS_URL, testPrefix } from "../support/runtime.js";
-import { startUpstashStandin } from "../support/upstash-standin.js";
+import { startUpstashStandin } from "../../tools/aws-local/upstash-standin.js";
 
 /** Seeds what RedisPort cannot write (strings, sets, lists) and flushes scripts; never the system under test. */
 const admin = new Redis(REDIS_URL);

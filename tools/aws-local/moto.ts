@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
  * cfn-lint, docker, sympy… (~320 MB, ~27 s to install here) for services these tests never call.
  */
 export const MOTO_VERSION = "5.2.5";
-const REQUIREMENTS = [`moto[sqs,events]==${MOTO_VERSION}`, "flask==3.1.3", "flask-cors==6.0.5"];
+const REQUIREMENTS = [`moto[sqs,events,secretsmanager]==${MOTO_VERSION}`, "flask==3.1.3", "flask-cors==6.0.5"];
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const VENV = join(REPO_ROOT, ".cache", "moto-venv");

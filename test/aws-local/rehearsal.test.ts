@@ -1,0 +1,118 @@
+import type { ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloudAssembly } from "../../tools/aws-local/assembly.js";
+import { startRehearsal, type Rehearsal } from "../../tools/aws-local/rehearsal.js";
+import { defineScenarios } from "../scenarios/suite.js";
+import type { ScenarioTarget } from "../scenarios/target.js";
+import { startReceiver } from "../support/receiver.js";
+import { freePort, startRedis } from "../support/redis-server.js";
+import { eventually } from "../support/runtime.js";
+import { synthesize } from "../support/synth.js";
+
+// The deployed shape, run: what `cdk synth` produced, each function from its own artifact, wired as the
+// template wires it, against moto and the Upstash stand-in over a Redis of this test's own.
+const WEBHOOK_SECRET = "scenario-secret-aws";
+
+let cdkOut: string;
+let redis: ChildProcess;
+let redisUrl: string;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let rehearsal: Rehearsal;
+let target: ScenarioTarget;
+
+beforeAll(async () => {
+  cdkOut = synthesize();
+  const port = await freePort();
+  redis = await startRedis(port);
+  redisUrl = `redis://127.0.0.1:${port}`;
+  receiver = await startReceiver();
+  rehearsal = await startRehearsal({
+    cdkOut,
+    redisUrl,
+    // What the user puts into the stack's secret after `cdk deploy`.
+    secret: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET },
+    visibilityTimeoutSeconds: 2,
+    asyncRetryDelayMs: 200,
+    onError: () => {},
+  });
+  target = {
+    name: "aws-rehearsal",
+    baseUrl: rehearsal.url,
+    webhookSecret: WEBHOOK_SECRET,
+    webhooks: receiver.received,
+    apiKey: rehearsal.secret.API_KEY,
+    sendPoison: (body) => rehearsal.send(rehearsal.intakeQueueUrl, body),
+    deadLetters: () => rehearsal.peek(rehearsal.intakeDlqUrl),
+    patienceMs: 60_000,
+  };
+}, 240_000);
+
+afterAll(async () => {
+  await rehearsal?.stop();
+  await receiver?.close();
+  redis?.kill("SIGKILL");
+  if (cdkOut) rmSync(cdkOut, { recursive: true, force: true });
+});
+
+describe("the synthesized artifacts", () => {
+  it("every zip bundle loads alone, in an empty folder, and none carries onnxruntime", async () => {
+    const zips = CloudAssembly.open(cdkOut)
+      .functions()
+      .filter((f) => f.packageType === "Zip");
+    expect(zips.length).toBeGreaterThan(20);
+    for (const dir of new Set(zips.map((f) => f.assetDir))) {
+      const alone = mkdtempSync(join(tmpdir(), "ss-zip-")); // no node_modules anywhere above it
+      cpSync(dir, alone, { recursive: true });
+      const mod = (await import(pathToFileURL(join(alone, "index.mjs")).href)) as { handler?: unknown };
+      expect(typeof mod.handler, dir).toBe("function");
+      expect(readFileSync(join(alone, "index.mjs"), "utf8")).not.toContain("onnxruntime");
+      rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
+  it("the image's task folder holds its handlers, the models and onnxruntime for linux/x64 only", () => {
+    const images = CloudAssembly.open(cdkOut)
+      .functions()
+      .filter((f) => f.packageType === "Image");
+    expect(images.map((f) => f.handler).sort()).toEqual(["classifier.handler", "model-api.handler"]);
+    const [dir] = new Set(images.map((f) => f.assetDir));
+    expect(readdirSync(join(dir!, "node_modules/onnxruntime-node/bin/napi-v6"), { recursive: true }).filter((p) => String(p).endsWith(".node"))).toEqual([
+      join("linux", "x64", "onnxruntime_binding.node"),
+    ]);
+    // Base image, the folder, the handler: nothing is built inside Docker.
+    const steps = readFileSync(join(dir!, "Dockerfile"), "utf8")
+      .split("\n")
+      .filter((l) => /^[A-Z]+\s/.test(l))
+      .map((l) => l.split(/\s+/)[0]);
+    expect(steps).toEqual(["FROM", "COPY", "ENV", "CMD"]);
+  });
+
+  it("the image functions load and warm the model at init, outside the handler, and log how long it took", async () => {
+    const res = await fetch(`${rehearsal.url}/urgency-score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "Payments fail for everyone" }) });
+    expect(res.status).toBe(200);
+    const log = readFileSync(join(rehearsal.logDir, `${[...rehearsal.functions.keys()].find((id) => id.startsWith("RouteUrgencyScore"))}.log`), "utf8");
+    const line = log.split("\n").find((l) => l.includes('"model loaded"'));
+    expect(line, log.slice(0, 2000)).toBeDefined();
+    expect(JSON.parse(line!).initMs).toBeGreaterThan(0);
+  });
+});
+
+describe("rehearsed AWS faults", () => {
+  it("refuses to start while the secret still holds the placeholder, naming the variable", async () => {
+    const other = await startRehearsal({ cdkOut, redisUrl, secret: { UPSTASH_REDIS_REST_TOKEN: "set-me" }, onError: () => {} });
+    try {
+      const res = await fetch(`${other.url}/health`);
+      expect(res.status).toBe(500);
+      const id = [...other.functions.keys()].find((k) => k.startsWith("RouteHealth"))!;
+      await eventually(async () => readFileSync(join(other.logDir, `${id}.log`), "utf8").includes('UPSTASH_REDIS_REST_TOKEN=(hidden): is still the placeholder \\"set-me\\"'));
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
+});
+
+defineScenarios(() => target, { timeoutMs: 120_000 });
