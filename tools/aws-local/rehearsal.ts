@@ -30,6 +30,7 @@ export interface RehearsalOptions {
   /** Stack parameters (UpstashRestUrl is the stand-in's, always). */
   parameters?: Record<string, string>;
   port?: number;
+  host?: string;
   /**
    * The intake queue's visibility timeout in seconds instead of the template's (6 × the classifier's timeout, 6
    * minutes): a failed record comes back after it, so a poison message reaches the DLQ in seconds, not half an hour.
@@ -73,7 +74,9 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
   const workDir = mkdtempSync(join(tmpdir(), "ss-rehearsal-")); // outside the repository: no node_modules above
   const logDir = opts.logDir ?? join(workDir, "logs");
   mkdirSync(logDir, { recursive: true });
-  const onError = opts.onError ?? ((err: unknown) => console.error("[rehearsal]", err));
+  let stopping = false; // pollers fail while the stand-ins go away: not worth reporting
+  const report = opts.onError ?? ((err: unknown) => console.error("[rehearsal]", err));
+  const onError = (err: unknown) => stopping || report(err);
   const stoppers: (() => Promise<void>)[] = [];
 
   const moto = await startMoto();
@@ -180,7 +183,7 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
       const fn = functions.get(fnId)!;
       return { routeKey: String(r.Properties!.RouteKey), invoke: (event: APIGatewayProxyEventV2) => fn.invoke(event) };
     });
-    const api = await startHttpApi(routes, opts.port ?? 0);
+    const api = await startHttpApi(routes, opts.port ?? 0, opts.host);
     stoppers.push(async () => {
       api.server.closeAllConnections();
       await new Promise<void>((r) => api.server.close(() => r()));
@@ -260,6 +263,7 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
         return (r.Messages ?? []).map((m) => m.Body ?? "");
       },
       async stop() {
+        stopping = true;
         for (const stop of stoppers.reverse()) await stop().catch(onError);
         rmSync(workDir, { recursive: true, force: true });
       },
