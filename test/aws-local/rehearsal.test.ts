@@ -3,8 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EVENT_SOURCE } from "../../layers/core/ports/event-bus.js";
 import { CloudAssembly } from "../../tools/aws-local/assembly.js";
+import { awsClientConfig } from "../../tools/aws-local/moto.js";
 import { startRehearsal, type Rehearsal } from "../../tools/aws-local/rehearsal.js";
 import { defineScenarios } from "../scenarios/suite.js";
 import type { ScenarioTarget } from "../scenarios/target.js";
@@ -102,9 +105,25 @@ describe("the synthesized artifacts", () => {
 });
 
 describe("rehearsed AWS faults", () => {
-  it("refuses to start while the secret still holds the placeholder, naming the variable", async () => {
-    const other = await startRehearsal({ cdkOut, redisUrl, secret: { UPSTASH_REDIS_REST_TOKEN: "set-me" }, onError: () => {} });
+  it("refuses to start while the secret still holds the placeholder, naming the variable; answers CORS when configured", async () => {
+    const other = await startRehearsal({
+      cdkOut,
+      redisUrl,
+      secret: { UPSTASH_REDIS_REST_TOKEN: "set-me" },
+      parameters: { CorsAllowedOrigins: "https://desk.example.com" },
+      onError: () => {},
+    });
     try {
+      // The CORS preflight is API Gateway's own answer (no function runs), from the stack parameter.
+      const preflight = (origin: string) =>
+        fetch(`${other.url}/tickets`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+      const ok = await preflight("https://desk.example.com");
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get("access-control-allow-origin")).toBe("https://desk.example.com");
+      expect(ok.headers.get("access-control-allow-methods")).toContain("POST");
+      expect((await preflight("https://evil.example.net")).headers.get("access-control-allow-origin")).toBeNull();
+      expect((await fetch(`${rehearsal.url}/tickets`, { method: "OPTIONS", headers: { origin: "https://desk.example.com", "access-control-request-method": "POST" } })).status).toBe(404); // off by default
+
       const res = await fetch(`${other.url}/health`);
       expect(res.status).toBe(500);
       const id = [...other.functions.keys()].find((k) => k.startsWith("RouteHealth"))!;
@@ -116,3 +135,29 @@ describe("rehearsed AWS faults", () => {
 });
 
 defineScenarios(() => target, { timeoutMs: 120_000 });
+
+// Last: it takes Redis away.
+describe("an event target that fails", () => {
+  it("is retried as the function's EventInvokeConfig says, then kept in its on-failure destination", async () => {
+    const assembly = CloudAssembly.open(cdkOut);
+    const activityId = [...rehearsal.functions.keys()].find((id) => id.startsWith("Activity"))!;
+    const [, config] = assembly.resources("AWS::Lambda::EventInvokeConfig").find(([, r]) => CloudAssembly.target(r.Properties!.FunctionName as never) === activityId)!;
+    const p = config.Properties as { MaximumRetryAttempts: number; DestinationConfig: { OnFailure: { Destination: never } } };
+    const failures = rehearsal.queues[CloudAssembly.target(p.DestinationConfig.OnFailure.Destination)]!;
+
+    redis.kill("SIGKILL"); // the activity function can no longer write to Upstash
+    const events = new EventBridgeClient(awsClientConfig(rehearsal.moto.endpoint));
+    const detail = { ticket_id: `FAULT-${Date.now()}`, job_id: "job_fault", subject: "Redis is gone" };
+    const sent = await events.send(
+      new PutEventsCommand({ Entries: [{ EventBusName: Object.values(rehearsal.buses)[0], Source: EVENT_SOURCE, DetailType: "ticket_accepted", Detail: JSON.stringify(detail) }] }),
+    );
+    expect(sent.FailedEntryCount).toBe(0);
+    const record = await eventually(async () => {
+      const bodies = await rehearsal.peek(failures);
+      return bodies.map((b) => JSON.parse(b)).find((r) => r.requestPayload?.detail?.ticket_id === detail.ticket_id);
+    }, 30_000);
+    expect(record.requestContext).toMatchObject({ condition: "RetriesExhausted", approximateInvokeCount: p.MaximumRetryAttempts + 1 });
+    expect(record.requestContext.functionArn).toContain(activityId);
+    expect(record.responseContext.functionError).toBe("Unhandled");
+  }, 60_000);
+});

@@ -12,7 +12,7 @@ export interface Resource {
   Metadata?: Record<string, Json>;
 }
 export interface Template {
-  Parameters?: Record<string, { Type: string; Default?: string }>;
+  Parameters?: Record<string, { Type: string; Default?: string | number }>;
   Conditions?: Record<string, Json>;
   Resources: Record<string, Resource>;
 }
@@ -190,7 +190,8 @@ export class Resolver {
     }
   }
 
-  private ref(name: string): string {
+  private ref(name: string): Json {
+    if (name === "AWS::NoValue") return null; // the property is left out
     if (name.startsWith("AWS::")) {
       const v = this.values.pseudo[name];
       if (v === undefined) throw new Error(`the rehearsal has no value for ${name}`);
@@ -199,7 +200,7 @@ export class Resolver {
     if (this.template.Parameters?.[name]) {
       const v = this.values.parameters[name] ?? this.template.Parameters[name]!.Default;
       if (v === undefined) throw new Error(`stack parameter ${name} has no value (and no default)`);
-      return v;
+      return String(v);
     }
     const r = this.values.resources[name];
     if (!r) throw new Error(`the rehearsal has no value for resource ${name}`);

@@ -48,12 +48,44 @@ const send = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 };
 
-export async function startHttpApi(routes: HttpRoute[], port = 0, host = "127.0.0.1"): Promise<{ url: string; server: Server }> {
+/** The API's CorsConfiguration, as the template resolves it. */
+export interface Cors {
+  AllowOrigins?: string[];
+  AllowMethods?: string[];
+  AllowHeaders?: string[];
+  ExposeHeaders?: string[];
+  MaxAge?: number;
+}
+
+/** API Gateway answers CORS itself when the API has a CorsConfiguration: preflights, and the headers on answers. */
+function corsHeaders(cors: Cors | undefined, req: IncomingMessage): Record<string, string> | undefined {
+  const origin = req.headers.origin;
+  const allowed = cors?.AllowOrigins ?? [];
+  if (!origin || !(allowed.includes("*") || allowed.includes(origin))) return undefined;
+  const h: Record<string, string> = { "access-control-allow-origin": allowed.includes("*") ? "*" : origin };
+  if (cors!.ExposeHeaders?.length) h["access-control-expose-headers"] = cors!.ExposeHeaders.join(",");
+  return h;
+}
+
+export async function startHttpApi(routes: HttpRoute[], port = 0, host = "127.0.0.1", cors?: Cors): Promise<{ url: string; server: Server }> {
   const table = routes.map(compile).sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://api");
     const method = req.method ?? "GET";
+    const allowOrigin = corsHeaders(cors, req);
+    if (cors && method === "OPTIONS" && req.headers["access-control-request-method"]) {
+      res.writeHead(204, {
+        ...allowOrigin,
+        ...(allowOrigin && {
+          "access-control-allow-methods": (cors.AllowMethods ?? []).join(","),
+          "access-control-allow-headers": (cors.AllowHeaders ?? []).join(","),
+          "access-control-max-age": String(cors.MaxAge ?? 0),
+        }),
+      });
+      return res.end();
+    }
+    for (const [k, v] of Object.entries(allowOrigin ?? {})) res.setHeader(k, v);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of req as AsyncIterable<Buffer>) {

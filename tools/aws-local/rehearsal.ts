@@ -11,7 +11,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { CloudAssembly, Resolver, type FunctionSpec, type ResolvedResource } from "./assembly.js";
 import { defaultAsyncConfig, startAsyncTarget, type AsyncInvokeConfig } from "./event-targets.js";
-import { startHttpApi } from "./http-api.js";
+import { startHttpApi, type Cors } from "./http-api.js";
 import { LocalLambda } from "./lambda-runner.js";
 import { awsClientConfig, startMoto, type Moto } from "./moto.js";
 import { startEventSource } from "./sqs-event-source.js";
@@ -53,6 +53,8 @@ export interface Rehearsal {
   secret: Record<string, string>;
   /** Queue URLs by the template's logical id. */
   queues: Record<string, string>;
+  /** Event bus names by the template's logical id. */
+  buses: Record<string, string>;
   functions: Map<string, LocalLambda>;
   sqs: SQSClient;
   logDir: string;
@@ -130,10 +132,12 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
     const resolver = new Resolver(assembly.template, { parameters, pseudo, resources });
 
     // Event buses (named as the template names them).
+    const buses: Record<string, string> = {};
     for (const [id, r] of assembly.resources("AWS::Events::EventBus")) {
       const name = String(resolver.resolve((r.Properties!.Name as never) ?? `${stack}-${id}`));
       const arn = (await events.send(new CreateEventBusCommand({ Name: name }))).EventBusArn!;
       resources[id] = { ref: name, attributes: { Arn: arn, Name: name } };
+      buses[id] = name;
     }
 
     // Functions: names and ARNs first (environments may reference them), then one runner each.
@@ -183,7 +187,9 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
       const fn = functions.get(fnId)!;
       return { routeKey: String(r.Properties!.RouteKey), invoke: (event: APIGatewayProxyEventV2) => fn.invoke(event) };
     });
-    const api = await startHttpApi(routes, opts.port ?? 0, opts.host);
+    const [apiRes] = assembly.resources("AWS::ApiGatewayV2::Api");
+    const cors = apiRes?.[1].Properties?.CorsConfiguration;
+    const api = await startHttpApi(routes, opts.port ?? 0, opts.host, cors ? ((resolver.resolve(cors) ?? undefined) as Cors | undefined) : undefined);
     stoppers.push(async () => {
       api.server.closeAllConnections();
       await new Promise<void>((r) => api.server.close(() => r()));
@@ -250,6 +256,7 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
       assembly,
       secret: secretValues,
       queues,
+      buses,
       functions,
       sqs,
       logDir,
