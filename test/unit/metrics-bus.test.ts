@@ -9,7 +9,7 @@ function bus() {
   const published: BusEvent[][] = [];
   const inner: EventBus = { publish: async (events) => void published.push(events) };
   const metrics = new Metrics({ namespace: "SmartSupport", serviceName: "smart-support" });
-  const flush = vi.spyOn(metrics, "publishStoredMetrics").mockImplementation(() => {});
+  const flush = vi.spyOn(metrics, "publishStoredMetrics").mockReturnValue(metrics);
   const add = vi.spyOn(metrics, "addMetric");
   return { bus: new MetricsBus(inner, metrics), published, flush, add };
 }
