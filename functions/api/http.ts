@@ -43,7 +43,7 @@ export const json = (statusCode: number, body: unknown): ApiResult => ({
   body: JSON.stringify(body),
 });
 
-interface RouteBase extends RouteSpec<z.ZodType | undefined, z.ZodType | undefined> {}
+type RouteBase = RouteSpec<z.ZodType | undefined, z.ZodType | undefined>;
 /** A route that needs only stores, queue and bus: served by zip bundles in AWS. */
 export interface PlainRoute extends RouteBase {
   needsModel?: false;
