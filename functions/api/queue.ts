@@ -11,6 +11,8 @@ export const nextTicket = route(
     path: "/tickets/next",
     name: "popNextTicket",
     summary: "Remove and return the most urgent ticket",
+    // It removes a ticket: a write, guarded like the other writes when API_KEY is set (CONTRACT "Auth").
+    auth: true,
     responses: { 200: { description: "The ticket, now out of the queue", schema: RoutedTicket }, 404: empty },
   },
   async (rt) => json(200, await popNext(rt)),
