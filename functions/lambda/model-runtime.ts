@@ -3,11 +3,11 @@ import { loadModels } from "../../layers/core/ml/models.js";
 import { loadSimilarity } from "../../layers/core/ml/similarity.js";
 import type { ModelRuntime } from "../../layers/core/runtime.js";
 import { Deduplicator } from "../../layers/core/services/dedup/deduplicator.js";
-import { buildRuntime, envConfig, logger, runtimeFromSecrets } from "./runtime.js";
+import { buildRuntime, envConfig, logger, runtimeFromSecrets, type AwsRuntime } from "./runtime.js";
 
 // Only the container-image functions import this module: it is what pulls onnxruntime into a bundle.
 
-export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime => {
+export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRuntime => {
   const rt = buildRuntime(config);
   const { redis, keys, bus } = rt;
   return {

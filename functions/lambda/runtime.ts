@@ -4,10 +4,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { type Config, ConfigError, loadConfig, loadSettings } from "../../layers/core/config.js";
+import type { MiddlewareObj } from "@middy/core";
 import { EventBridgeBus } from "../../layers/core/ports/eventbridge-bus.js";
+import { EventBridgeRelay } from "../../layers/core/ports/eventbridge-relay.js";
+import { OutboxBus } from "../../layers/core/ports/outbox-bus.js";
 import { SqsQueue } from "../../layers/core/ports/sqs-queue.js";
 import type { Runtime } from "../../layers/core/runtime.js";
 import { makeKeys } from "../../layers/core/store/keys.js";
+import { outboxKeys } from "../../layers/core/store/outbox.js";
 import { UpstashAdapter } from "../../layers/core/store/upstash-adapter.js";
 import { MetricsBus } from "./metrics-bus.js";
 
@@ -26,17 +30,60 @@ function required<T>(value: T | undefined, name: string): T {
  * The AWS column of DESIGN §1 without the model: Upstash over REST, SQS, EventBridge. Zip bundles are built
  * from this alone, so they never import onnxruntime.
  */
-export function buildRuntime(config: Config): Runtime {
+export function buildRuntime(config: Config): AwsRuntime {
   const redis = new UpstashAdapter({
     url: required(config.UPSTASH_REDIS_REST_URL, "UPSTASH_REDIS_REST_URL"),
     token: required(config.UPSTASH_REDIS_REST_TOKEN, "UPSTASH_REDIS_REST_TOKEN"),
   });
-  const bus = new MetricsBus(
+  // Events go to the outbox first (durable), then to EventBridge through the relay.
+  const outbox = new OutboxBus(redis, outboxKeys(config.REDIS_PREFIX));
+  const relay = new EventBridgeRelay(
+    redis,
+    outbox.keys,
     new EventBridgeBus({ client: new EventBridgeClient({}), busName: required(config.EVENT_BUS_NAME, "EVENT_BUS_NAME") }),
-    metrics,
+    {
+      consumer: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `pid-${process.pid}`,
+      visibilityTimeoutMs: config.EVENT_VISIBILITY_TIMEOUT_SECONDS * 1000,
+      maxDeliveries: config.EVENT_MAX_DELIVERIES,
+    },
   );
+  let appended = false;
+  outbox.onAppend(() => (appended = true));
   const queue = new SqsQueue({ client: new SQSClient({}), queueUrl: required(config.QUEUE_URL, "QUEUE_URL") });
-  return { config, logger, keys: makeKeys(config.REDIS_PREFIX), redis, bus, queue };
+  return {
+    config,
+    logger,
+    keys: makeKeys(config.REDIS_PREFIX),
+    redis,
+    bus: new MetricsBus(outbox, metrics),
+    queue,
+    async relayEvents(always) {
+      if (!always && !appended) return;
+      appended = false;
+      await relay.flush();
+    },
+  };
+}
+
+/** The AWS runtime: a Runtime that also relays its outbox to EventBridge. */
+export interface AwsRuntime extends Runtime {
+  /** Puts the outbox on EventBridge: if this environment appended events (or `always`, to sweep). */
+  relayEvents(always?: boolean): Promise<void>;
+}
+
+/**
+ * Middleware every function uses: after the handler (and after a failed one), the events it appended go to
+ * EventBridge. A failure to relay is logged, not thrown: the events wait in the outbox for the next relay.
+ */
+export function relayOutbox(runtime: () => Promise<AwsRuntime>, opts: { always?: boolean } = {}): MiddlewareObj {
+  const relay = async () => {
+    try {
+      await (await runtime()).relayEvents(opts.always);
+    } catch (err) {
+      logger.warn("events not relayed yet; they stay in the outbox", { error: err as Error });
+    }
+  };
+  return { after: relay, onError: relay };
 }
 
 /** The secret's JSON values; Powertools keeps them for SECRETS_TTL_SECONDS, then reads Secrets Manager again. */

@@ -38,6 +38,8 @@ const variables = z.object({
     WEBHOOK_TIMEOUT_MS: int(3000, 1),
     WEBHOOK_MAX_ATTEMPTS: int(4, 1),
     WEBHOOK_BACKOFF_MS: int(500, 0),
+    // Deliveries under way at once per process: a slow or dead receiver holds at most this many sockets.
+    WEBHOOK_CONCURRENCY: int(8, 1),
 
     DEDUP_SIM_THRESHOLD: num(0.9).pipe(z.number().gt(0).lt(1)),
     DEDUP_MIN_COUNT: int(10, 1),
@@ -66,6 +68,12 @@ const variables = z.object({
     QUEUE_MAX_RECEIVES: int(5, 1),
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(32)),
     ACTIVITY_MAX_EVENTS: int(10_000, 100),
+    // The outbox's consumers (bus targets, the EventBridge relay): an event taken but not acknowledged within
+    // this time goes to another consumer; after this many deliveries it is dead-lettered (outbox:dlq).
+    EVENT_VISIBILITY_TIMEOUT_SECONDS: num(60).pipe(z.number().positive()),
+    EVENT_MAX_DELIVERIES: int(5, 1),
+    // On SIGTERM: how long in-flight work may finish; what is left stays queued for another process.
+    SHUTDOWN_GRACE_MS: int(5_000, 0),
   });
 const schema = variables.refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
     path: ["UPSTASH_REDIS_REST_TOKEN"],

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { guarded, type IoRedisAdapter } from "../store/ioredis-adapter.js";
 import type { Keys } from "../store/keys.js";
 import { reclaimRecords } from "../store/lua/reclaim-records.js";
+import { pruneConsumers } from "../store/prune-consumers.js";
 import { encodeIntake, type IntakeMessage, type QueueConsumer, type QueuePort } from "./queue-port.js";
 
 export const CONSUMER_GROUP = "classifiers";
@@ -53,7 +54,35 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
   }
 
   async receive(maxRecords: number, waitMs: number): Promise<SQSRecord[]> {
+    try {
+      return await this.receiveOnce(maxRecords, waitMs);
+    } catch (err) {
+      // Redis restarted without persistence (or the stream was deleted): the group is gone. Make it again
+      // and carry on; what was accepted since is in the stream and is read from its start.
+      if (!(err instanceof Error) || !err.message.includes("NOGROUP")) throw err;
+      this.groupReady = false;
+      await this.ensureGroup();
+      return [];
+    }
+  }
+
+  /** Leaves the consumer group if this consumer holds nothing (a stopped worker is not listed forever). */
+  async leave(): Promise<void> {
+    await pruneConsumers(this.redis, this.keys.intake, CONSUMER_GROUP, this.opts.consumer, this.pruneAfterMs);
+  }
+
+  // A consumer silent for this long, holding nothing, belonged to a process that died: it is removed.
+  private get pruneAfterMs() {
+    return Math.max(10 * this.opts.visibilityTimeoutMs, 60_000);
+  }
+  private lastPrune = 0;
+
+  private async receiveOnce(maxRecords: number, waitMs: number): Promise<SQSRecord[]> {
     await this.ensureGroup();
+    if (Date.now() - this.lastPrune > this.pruneAfterMs) {
+      this.lastPrune = Date.now();
+      await pruneConsumers(this.redis, this.keys.intake, CONSUMER_GROUP, "", this.pruneAfterMs);
+    }
     const reclaimed = await reclaimRecords(this.redis, this.keys, {
       group: CONSUMER_GROUP,
       consumer: this.opts.consumer,

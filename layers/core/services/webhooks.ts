@@ -27,7 +27,7 @@ const retryable = (status: number) => status === 408 || status === 429 || status
  * the timeout, exponential backoff between attempts; a final failure is announced as `webhook_failed`.
  * Runs as a bus target, so however long it takes, classification has already moved on.
  */
-export async function deliverWebhook(rt: Runtime, event: SmartSupportEvent): Promise<void> {
+export async function deliverWebhook(rt: Runtime, event: SmartSupportEvent, signal?: AbortSignal): Promise<void> {
   const { WEBHOOK_URL: url, WEBHOOK_FORMAT, WEBHOOK_SECRET, WEBHOOK_TIMEOUT_MS, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_BACKOFF_MS } =
     rt.config;
   if (!url) return;
@@ -40,15 +40,20 @@ export async function deliverWebhook(rt: Runtime, event: SmartSupportEvent): Pro
   let lastError = "";
   let attempt = 0;
   while (attempt < WEBHOOK_MAX_ATTEMPTS) {
-    if (attempt > 0) await sleep(WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1));
+    // Shutting down: give up this delivery unacknowledged; another process makes it (same delivery id).
+    if (attempt > 0) await sleep(WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1), undefined, { signal });
+    signal?.throwIfAborted();
     attempt++;
     try {
-      const res = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      const timeout = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
+      // No redirects: a 3xx would re-post the signed body wherever the receiver points; it is a failure.
+      const res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
       await res.body?.cancel();
       if (res.ok) return;
-      lastError = `HTTP ${res.status}`;
+      lastError = res.status >= 300 && res.status < 400 ? `HTTP ${res.status} redirect to ${res.headers.get("location") ?? "?"} (not followed)` : `HTTP ${res.status}`;
       if (!retryable(res.status)) break;
     } catch (err) {
+      signal?.throwIfAborted();
       lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     }
   }
