@@ -1,0 +1,136 @@
+import type { ChildProcess } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startProcess, type SystemProcess } from "../support/processes.js";
+import { startReceiver } from "../support/receiver.js";
+import { freePort, startRedis } from "../support/redis-server.js";
+import { eventually } from "../support/runtime.js";
+import { URGENT_TEXT } from "../support/tickets.js";
+
+// The system as users run it — `npm run api` and `npm run worker` processes — on a Redis of this file's own,
+// which the tests kill, restart and pause.
+let redisPort: number;
+let redis: ChildProcess;
+const procs: SystemProcess[] = [];
+const API_KEY = "fault-suite-key";
+
+beforeAll(async () => {
+  redisPort = await freePort();
+  redis = await startRedis(redisPort);
+});
+afterEach(async () => {
+  await Promise.all(procs.splice(0).map((p) => p.kill("SIGKILL")));
+  await new Redis(redisPort).flushall().catch(() => {}); // each test starts empty
+});
+afterAll(() => {
+  redis?.kill("SIGKILL");
+});
+
+const env = (extra: Record<string, string> = {}) => ({
+  REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+  REDIS_PREFIX: "faults:",
+  API_KEY,
+  QUEUE_VISIBILITY_TIMEOUT_SECONDS: "2",
+  EVENT_VISIBILITY_TIMEOUT_SECONDS: "2",
+  ...extra,
+});
+async function api(extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const p = await startProcess("api", env({ PORT: String(port), ...extra }));
+  procs.push(p);
+  return { proc: p, base: `http://127.0.0.1:${port}` };
+}
+async function worker(extra: Record<string, string> = {}) {
+  const p = await startProcess("worker", env(extra));
+  procs.push(p);
+  return p;
+}
+const post = (base: string, path: string, body: unknown) =>
+  fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
+const status = async (base: string, id: string) => ((await (await fetch(`${base}/tickets/${encodeURIComponent(id)}`)).json()) as { status?: string }).status;
+/** Submits until accepted (the API answers 503 while Redis is away). */
+async function submit(base: string, ticket: { ticket_id: string; subject: string; body: string }) {
+  await eventually(async () => (await post(base, "/tickets", ticket).catch(() => null))?.status === 202, 30_000);
+}
+
+describe("faults, with the real processes", () => {
+  it("Redis killed and restarted empty: everything accepted afterwards is processed, without restarting anything", async () => {
+    const { base } = await api();
+    await worker();
+    for (let i = 0; i < 5; i++) await submit(base, { ticket_id: `before-${i}`, subject: "Login broken", body: `Cannot login (${i})` });
+    await eventually(async () => (await Promise.all([0, 1, 2, 3, 4].map((i) => status(base, `before-${i}`)))).every((s) => s === "processed"), 60_000);
+
+    redis.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 500));
+    redis = await startRedis(redisPort); // nothing on disk: an empty Redis
+    for (let i = 0; i < 5; i++) await submit(base, { ticket_id: `after-${i}`, subject: "Invoice wrong", body: `VAT number missing (${i})` });
+    await eventually(async () => (await Promise.all([0, 1, 2, 3, 4].map((i) => status(base, `after-${i}`)))).every((s) => s === "processed"), 60_000);
+    const health = (await (await fetch(`${base}/health`)).json()) as { redis: string };
+    expect(health.redis).toBe("ok");
+  }, 180_000);
+
+  it("CLIENT PAUSE: the API answers 503 with a clear detail while Redis does not answer, then recovers by itself", async () => {
+    const { base } = await api();
+    expect((await fetch(`${base}/queue/size`)).status).toBe(200);
+    const admin = new Redis(redisPort);
+    await admin.call("CLIENT", "PAUSE", "6000", "ALL");
+    try {
+      const paused = await fetch(`${base}/queue/size`);
+      expect(paused.status).toBe(503);
+      expect(((await paused.json()) as { detail: string }).detail).toMatch(/unavailable/i);
+      const health = await fetch(`${base}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ redis: "unreachable" });
+    } finally {
+      await admin.call("CLIENT", "UNPAUSE");
+      await admin.quit();
+    }
+    await eventually(async () => (await fetch(`${base}/queue/size`)).status === 200, 30_000);
+  }, 60_000);
+
+  it("a dead webhook target holds few sockets, SIGTERM exits within the grace period, and the deliveries left are made later", async () => {
+    // A black hole: accepts connections, never answers.
+    const sockets = new Set<unknown>();
+    let peak = 0;
+    const hole: Server = createServer(() => {});
+    hole.on("connection", (s) => {
+      sockets.add(s);
+      peak = Math.max(peak, sockets.size);
+      s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => hole.listen(0, "127.0.0.1", r));
+    const holeUrl = `http://127.0.0.1:${(hole.address() as AddressInfo).port}/hook`;
+    try {
+      // No incident (DEDUP_MIN_COUNT 1000): each of the 30 look-alike urgent tickets owes its own alert.
+      const { base } = await api({ WEBHOOK_URL: holeUrl, WEBHOOK_CONCURRENCY: "4", DEDUP_MIN_COUNT: "1000" });
+      const w = await worker({ WEBHOOK_URL: holeUrl, WEBHOOK_CONCURRENCY: "4", WEBHOOK_TIMEOUT_MS: "60000", SHUTDOWN_GRACE_MS: "1000", DEDUP_MIN_COUNT: "1000" });
+      const ids = Array.from({ length: 30 }, (_, i) => `urgent-${i}`);
+      const r = await post(base, "/tickets/batch", ids.map((ticket_id, i) => ({ ticket_id, ...URGENT_TEXT, body: `${URGENT_TEXT.body} (${i})` })));
+      expect(r.status).toBe(202);
+      await eventually(async () => sockets.size >= 4, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(peak).toBeLessThanOrEqual(4 + 4); // the API process delivers too: 4 each at most
+
+      const started = Date.now();
+      const code = await w.kill("SIGTERM");
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(15_000); // it waited 15 s for the dead target before
+
+      // The deliveries it abandoned are still owed: a new worker with a live receiver makes them.
+      const receiver = await startReceiver();
+      try {
+        await procs.find((p) => p.child.pid !== w.child.pid)!.kill("SIGKILL"); // the API, still aiming at the hole
+        await worker({ WEBHOOK_URL: receiver.url, DEDUP_MIN_COUNT: "1000" });
+        const delivered = () => new Set(receiver.received.map((d) => String(d.headers["x-smartsupport-delivery"])));
+        await eventually(async () => ids.every((id) => delivered().has(`high_urgency:${id}`)), 90_000);
+      } finally {
+        await receiver.close();
+      }
+    } finally {
+      hole.closeAllConnections();
+      hole.close();
+    }
+  }, 240_000);
+});
