@@ -38,6 +38,7 @@ export function docsRoutes(table: () => readonly Route[]): Route[] {
         path: "/openapi.json",
         name: "openapi",
         summary: "This OpenAPI document",
+        store: false,
         responses: { 200: { description: "OpenAPI 3.0", schema: z.record(z.string(), z.unknown()) } },
       },
       async (): Promise<ApiResult> => ({
@@ -47,7 +48,14 @@ export function docsRoutes(table: () => readonly Route[]): Route[] {
       }),
     ),
     route(
-      { method: "GET", path: "/docs", name: "docs", summary: "Browsable API reference", responses: { 200: { description: "HTML" } } },
+      {
+        method: "GET",
+        path: "/docs",
+        name: "docs",
+        summary: "Browsable API reference",
+        store: false,
+        responses: { 200: { description: "HTML" } },
+      },
       async (): Promise<ApiResult> => ({
         statusCode: 200,
         headers: { "content-type": "text/html; charset=utf-8" },

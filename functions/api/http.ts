@@ -24,6 +24,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   body?: B;
   query?: Q;
   maxBodyBytes?: number;
+  /** `false` for a route that never reaches Redis (docs, static files): it cannot answer 503. */
+  store?: false;
   /** Runs the transformer: in AWS its function is the classifier's container image, not a zip bundle. */
   needsModel?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;

@@ -6,7 +6,8 @@ import { DEFAULT_MAX_BODY_BYTES, type ApiHandler, type Route } from "../api/http
 
 interface Compiled {
   route: Route;
-  pattern: RegExp;
+  /** The route's path split on "/": a literal segment, or null where a parameter goes. */
+  segments: (string | null)[];
   params: string[];
   handler: ApiHandler;
 }
@@ -16,13 +17,66 @@ function compile(routes: readonly Route[], rt: ModelRuntime): Compiled[] {
   return routes
     .map((route) => {
       const params: string[] = [];
-      const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-        params.push(name);
-        return "([^/]+)";
-      });
-      return { route, pattern: new RegExp(`^${source}/?$`), params, handler: route.make(rt) };
+      const segments = route.path
+        .split("/")
+        .slice(1)
+        .map((seg) => {
+          const param = /^\{(\w+)\}$/.exec(seg)?.[1];
+          if (param) params.push(param);
+          return param ? null : seg;
+        });
+      return { route, segments: route.path === "/" ? [""] : segments, params, handler: route.make(rt) };
     })
     .sort((a, b) => a.params.length - b.params.length);
+}
+
+/**
+ * The request target's path and query exactly as sent: no dot-segment removal and no decoding, so
+ * `/tickets/..` is the ticket "..", and `%2F` stays inside its segment. (Absolute-form targets lose their
+ * scheme and authority.)
+ */
+export function splitTarget(target: string): { path: string; query: string } {
+  const origin = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i.exec(target)?.[0].length ?? 0;
+  const rest = target.slice(origin).split("#")[0]!;
+  const q = rest.indexOf("?");
+  const path = q < 0 ? rest : rest.slice(0, q);
+  return { path: path.startsWith("/") ? path : `/${path}`, query: q < 0 ? "" : rest.slice(q + 1) };
+}
+
+/** The raw segments of a path; one trailing slash after a segment is ignored, as before (`/queue/` is `/queue`). */
+const rawSegments = (path: string) =>
+  (path.length > 1 && path.endsWith("/") && !path.endsWith("//") ? path.slice(0, -1) : path).split("/").slice(1);
+
+/** The raw parameter values when the route's literal segments equal the path's raw ones, else null. */
+function matchRoute(c: Compiled, segs: readonly string[]): string[] | null {
+  if (c.segments.length !== segs.length) return null;
+  const values: string[] = [];
+  for (let i = 0; i < segs.length; i++) {
+    const want = c.segments[i];
+    if (want === null) {
+      if (!segs[i]) return null;
+      values.push(segs[i]!);
+    } else if (want !== segs[i]) return null;
+  }
+  return values;
+}
+
+class BadEscape extends Error {}
+
+/** Decodes each path parameter exactly once; a malformed escape is the caller's error, named by segment. */
+function decodeParams(c: Compiled, raw: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    c.params.map((name, i) => {
+      const seg = raw[i]!;
+      try {
+        return [name, decodeURIComponent(seg)];
+      } catch {
+        throw new BadEscape(
+          `Path segment '${seg}' (${name}) is not valid percent-encoding: each '%' must start an escape of two hex digits that together form UTF-8 (write '%25' for a literal '%')`,
+        );
+      }
+    }),
+  );
 }
 
 const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
@@ -48,22 +102,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   });
 }
 
-function toEvent(req: IncomingMessage, url: URL, c: Compiled, match: RegExpExecArray, body: string): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  target: { path: string; query: string },
+  c: Compiled,
+  pathParameters: Record<string, string>,
+  body: string,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  for (const [k, v] of new URLSearchParams(target.query)) query[k] = k in query ? `${query[k]},${v}` : v;
   const now = Date.now();
   return {
     version: "2.0",
     routeKey: `${c.route.method} ${c.route.path}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: target.path,
+    rawQueryString: target.query,
     headers,
     queryStringParameters: Object.keys(query).length ? query : undefined,
-    pathParameters: c.params.length
-      ? Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? "")]))
-      : undefined,
+    pathParameters: c.params.length ? pathParameters : undefined,
     body: body || undefined,
     isBase64Encoded: false,
     requestContext: {
@@ -78,7 +136,7 @@ function toEvent(req: IncomingMessage, url: URL, c: Compiled, match: RegExpExecA
       timeEpoch: now,
       http: {
         method: c.route.method,
-        path: url.pathname,
+        path: target.path,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? "",
         userAgent: headers["user-agent"] ?? "",
@@ -102,17 +160,26 @@ export function createApiServer(routes: readonly Route[], rt: ModelRuntime): Ser
   const compiled = compile(routes, rt);
   return createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? "/", "http://localhost");
+      const target = splitTarget(req.url ?? "/");
+      const segs = rawSegments(target.path);
       const onPath = compiled
-        .map((c) => ({ c, match: c.pattern.exec(url.pathname) }))
-        .filter((m): m is { c: Compiled; match: RegExpExecArray } => m.match !== null);
+        .map((c) => ({ c, values: matchRoute(c, segs) }))
+        .filter((m): m is { c: Compiled; values: string[] } => m.values !== null);
       const hit = onPath.find((m) => m.c.route.method === req.method);
       if (!hit) {
-        if (!onPath.length) return send(res, 404, JSON.stringify({ detail: `No route for ${url.pathname}` }));
+        if (!onPath.length) return send(res, 404, JSON.stringify({ detail: `No route for ${target.path}` }));
         const allow = [...new Set(onPath.map((m) => m.c.route.method))].join(", ");
-        return send(res, 405, JSON.stringify({ detail: `${req.method} not allowed on ${url.pathname}; use ${allow}` }), {
+        return send(res, 405, JSON.stringify({ detail: `${req.method} not allowed on ${target.path}; use ${allow}` }), {
           allow,
         });
+      }
+      let pathParameters: Record<string, string>;
+      try {
+        pathParameters = decodeParams(hit.c, hit.values);
+      } catch (err) {
+        if (!(err instanceof BadEscape)) throw err;
+        req.resume();
+        return send(res, 400, JSON.stringify({ detail: err.message }));
       }
       const limit = hit.c.route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
       const body = await readBody(req, limit);
@@ -120,7 +187,7 @@ export function createApiServer(routes: readonly Route[], rt: ModelRuntime): Ser
         res.setHeader("connection", "close");
         return send(res, 413, JSON.stringify({ detail: `Request body is larger than ${limit} bytes` }));
       }
-      const reply = await hit.c.handler(toEvent(req, url, hit.c, hit.match, body), lambdaContext(hit.c.route.name));
+      const reply = await hit.c.handler(toEvent(req, target, hit.c, pathParameters, body), lambdaContext(hit.c.route.name));
       res.writeHead(reply.statusCode ?? 200, reply.headers as Record<string, string>);
       // As API Gateway does: a base64 body goes out as the bytes it encodes.
       res.end(reply.isBase64Encoded ? Buffer.from(reply.body ?? "", "base64") : (reply.body ?? ""));

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_SOURCE } from "../../layers/core/ports/event-bus.js";
 import { CloudAssembly } from "../../tools/aws-local/assembly.js";
@@ -135,6 +136,25 @@ describe("rehearsed AWS faults", () => {
 });
 
 defineScenarios(() => target, { timeoutMs: 120_000 });
+
+describe("events left behind", () => {
+  it("an event a dead execution environment appended but never relayed reaches EventBridge with the next classifier batch", async () => {
+    // As if a function appended to the outbox and died before its relay ran.
+    const direct = new Redis(redisUrl);
+    const ticket_id = `LEFT-${Date.now()}`;
+    await direct.xadd("ss:{ss}:outbox", "*", "type", "ticket_popped", "data", JSON.stringify({ ticket_id }));
+    await direct.quit();
+    const seen = async () => {
+      const r = await fetch(`${rehearsal.url}/activity?limit=200`);
+      const { events } = (await r.json()) as { events: { type: string; data: { ticket_id?: string } }[] };
+      return events.some((e) => e.type === "ticket_popped" && e.data.ticket_id === ticket_id);
+    };
+    expect(await seen()).toBe(false);
+    const res = await fetch(`${rehearsal.url}/tickets`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ticket_id: `${ticket_id}-trigger`, subject: "Question", body: "How do I export a report?" }) });
+    expect(res.status).toBe(202);
+    await eventually(seen, 60_000);
+  }, 90_000);
+});
 
 // Last: it takes Redis away.
 describe("an event target that fails", () => {

@@ -24,6 +24,30 @@ describe("baseline urgency", () => {
     "calm: %s",
     (text) => expect(baselineUrgency(text)).toBe(BASELINE_CALM_SCORE),
   );
+  it.each([
+    "Please fix this as soon as possible",
+    "AS SOON AS POSSIBLE please",
+    "P0: checkout",
+    "this is a p0",
+    "Raising as P1",
+    "(P1) invoices",
+    "sev1 on the EU cluster",
+    "SEV 1 declared",
+    "sev-1 incident",
+    "Severity 1 ticket",
+    "severity-1",
+  ])("urgent (priority / severity phrase): %s", (text) => expect(baselineUrgency(text)).toBe(BASELINE_URGENT_SCORE));
+  it.each([
+    "P10 of the style guide",
+    "P2 question about invoices",
+    "sev10 drill",
+    "severity 12 is not a level",
+    "sev2 follow-up",
+    "press 1 for billing",
+    "MP1 headphones order",
+    "as soon as you can, send the receipt",
+    "p01 form",
+  ])("calm (near miss): %s", (text) => expect(baselineUrgency(text)).toBe(BASELINE_CALM_SCORE));
   it("puts urgent tickets over the webhook line and calm ones under is_urgent", () => {
     expect(isHighUrgency(BASELINE_URGENT_SCORE)).toBe(true);
     expect(isUrgent(BASELINE_CALM_SCORE)).toBe(false);

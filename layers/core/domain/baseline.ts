@@ -28,8 +28,10 @@ export function baselineCategory(text: string): Category {
   return best;
 }
 
+// Priority and severity labels count as whole tokens only: "P0", "P1", "sev1", "sev 1", "sev-1", "severity 1",
+// but not "P10", "sev10", "severity 12" or "press 1".
 const URGENT =
-  /\b(urgent(ly)?|asap|emergency|critical|immediately|right now|broken|down|outage|not working|can'?t|cannot|unable|blocked|blocking|production|prod|data loss|lost|security|breach|hacked|leak(ed)?|lawsuit|sue|deadline|escalat\w*|crash(es|ed|ing)?|fail(s|ed|ing)?|503|500)\b|!!+/i;
+  /\b(urgent(ly)?|asap|as soon as possible|emergency|critical|immediately|right now|broken|down|outage|not working|can'?t|cannot|unable|blocked|blocking|production|prod|data loss|lost|security|breach|hacked|leak(ed)?|lawsuit|sue|deadline|escalat\w*|crash(es|ed|ing)?|fail(s|ed|ing)?|503|500|p[01]|sev(erity)?[ -]?1)\b|!!+/i;
 
 /** S for the regex baseline: urgent tickets land above the 0.8 webhook line, the rest well below 0.5. */
 export const BASELINE_URGENT_SCORE = 0.85;
