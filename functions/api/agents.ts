@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { Agent, AgentIn, AgentPatch, Assignment, ErrorBody, LimitQuery } from "../../layers/core/domain/schemas.js";
-import { agentTickets, getAgent, listAgents, listAssignments, patchAgent, registerAgent } from "../../layers/core/services/agents.js";
+import { Agent, AgentIn, AgentPatch, Assignment, Cursor, ErrorBody, PageQuery } from "../../layers/core/domain/schemas.js";
+import { agentsPage, agentTicketsPage, assignmentsPage, getAgent, patchAgent, registerAgent } from "../../layers/core/services/agents.js";
 import { json, route } from "./http.js";
+import { listReply } from "./pagination.js";
 
 const unknown = { description: "Unknown agent", schema: ErrorBody };
 const invalid = { description: "Invalid fields", schema: ErrorBody };
@@ -25,11 +26,14 @@ export const list = route(
     method: "GET",
     path: "/agents",
     name: "listAgents",
-    summary: "Agents; ?online_only=true for online agents with free capacity",
-    query: z.object({ online_only: z.enum(["true", "false"]).default("false") }),
+    summary: "Agents by id; ?online_only=true for online agents with free capacity; more pages via the Link header",
+    query: PageQuery(1000, 1000).extend({ online_only: z.enum(["true", "false"]).default("false") }),
     responses: { 200: { description: "Agents", schema: z.array(Agent) } },
   },
-  async (rt, { query }) => json(200, await listAgents(rt, query.online_only === "true")),
+  async (rt, { query, event }) => {
+    const page = await agentsPage(rt, query.limit, query.cursor, query.online_only === "true");
+    return listReply(event, page.items, page.next);
+  },
 );
 
 export const get = route(
@@ -61,13 +65,17 @@ export const tickets = route(
     method: "GET",
     path: "/agents/{agent_id}/tickets",
     name: "agentTickets",
-    summary: "Tickets assigned to an agent now",
+    summary: "Tickets assigned to an agent now, by id; more pages via the Link header (rel=\"next\")",
+    query: PageQuery(1000, 1000),
     responses: {
       200: { description: "Ticket ids", schema: z.object({ agent_id: z.string(), ticket_ids: z.array(z.string()) }) },
       404: unknown,
     },
   },
-  async (rt, { params }) => json(200, await agentTickets(rt, agentId(params))),
+  async (rt, { params, query, event }) => {
+    const page = await agentTicketsPage(rt, agentId(params), query.limit, query.cursor);
+    return listReply(event, page.body, page.next);
+  },
 );
 
 export const assignments = route(
@@ -75,9 +83,12 @@ export const assignments = route(
     method: "GET",
     path: "/assignments",
     name: "listAssignments",
-    summary: "Current ticket → agent assignments, newest first",
-    query: LimitQuery(100, 1000),
+    summary: "Current ticket → agent assignments, newest first; more pages via the Link header (rel=\"next\")",
+    query: PageQuery(100, 1000),
     responses: { 200: { description: "Assignments", schema: z.object({ assignments: z.array(Assignment) }) } },
   },
-  async (rt, { query }) => json(200, { assignments: await listAssignments(rt, query.limit) }),
+  async (rt, { query, event }) => {
+    const page = await assignmentsPage(rt, query.limit, query.cursor);
+    return listReply(event, { assignments: page.items }, page.next);
+  },
 );

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { ErrorBody, IncidentsQuery, MasterIncident } from "../../layers/core/domain/schemas.js";
-import { getIncident, listIncidents, resolve } from "../../layers/core/services/incidents.js";
+import { getIncident, incidentsPage, resolve } from "../../layers/core/services/incidents.js";
 import { json, route } from "./http.js";
+import { listReply } from "./pagination.js";
 
 const unknown = { description: "Unknown incident", schema: ErrorBody };
 
@@ -10,11 +11,14 @@ export const list = route(
     method: "GET",
     path: "/incidents",
     name: "listIncidents",
-    summary: "Master incidents, newest first",
+    summary: "Master incidents, newest first; more pages via the Link header (rel=\"next\")",
     query: IncidentsQuery,
     responses: { 200: { description: "Incidents", schema: z.array(MasterIncident) } },
   },
-  async (rt, { query }) => json(200, await listIncidents(rt, query.limit, query.status)),
+  async (rt, { query, event }) => {
+    const page = await incidentsPage(rt, query.limit, query.status, query.cursor);
+    return listReply(event, page.items, page.next);
+  },
 );
 
 export const get = route(

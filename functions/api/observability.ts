@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { ActivityEvent, BreakerView, LimitQuery } from "../../layers/core/domain/schemas.js";
-import { listActivity } from "../../layers/core/services/activity.js";
+import { ActivityEvent, BreakerView, PageQuery } from "../../layers/core/domain/schemas.js";
+import { activityPage } from "../../layers/core/services/activity.js";
 import { health, metrics } from "../../layers/core/services/observability.js";
 import { json, route } from "./http.js";
+import { listReply } from "./pagination.js";
 
 export const healthCheck = route(
   {
@@ -37,9 +38,12 @@ export const activity = route(
     method: "GET",
     path: "/activity",
     name: "activity",
-    summary: "Recent events, newest first",
-    query: LimitQuery(100, 1000),
+    summary: "Recent events, newest first; more pages via the Link header (rel=\"next\")",
+    query: PageQuery(100, 1000),
     responses: { 200: { description: "Events", schema: z.object({ events: z.array(ActivityEvent) }) } },
   },
-  async (rt, { query }) => json(200, { events: await listActivity(rt, query.limit) }),
+  async (rt, { query, event }) => {
+    const page = await activityPage(rt, query.limit, query.cursor);
+    return listReply(event, { events: page.items }, page.next);
+  },
 );

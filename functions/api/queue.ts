@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { ErrorBody, LimitQuery, RoutedTicket } from "../../layers/core/domain/schemas.js";
-import { clearAll, listQueue, peekNext, popNext, queueSize } from "../../layers/core/services/queue.js";
+import { ErrorBody, PageQuery, RoutedTicket } from "../../layers/core/domain/schemas.js";
+import { clearAll, peekNext, popNext, queuePage, queueSize } from "../../layers/core/services/queue.js";
 import { json, route } from "./http.js";
+import { listReply } from "./pagination.js";
 
 const empty = { description: "No tickets in queue", schema: ErrorBody };
 
@@ -45,11 +46,14 @@ export const list = route(
     method: "GET",
     path: "/queue",
     name: "listQueue",
-    summary: "Waiting tickets in pop order",
-    query: LimitQuery(100, 1000),
+    summary: "Waiting tickets in pop order; more pages via the Link header (rel=\"next\")",
+    query: PageQuery(100, 1000),
     responses: { 200: { description: "Tickets", schema: z.array(RoutedTicket) } },
   },
-  async (rt, { query }) => json(200, await listQueue(rt, query.limit)),
+  async (rt, { query, event }) => {
+    const page = await queuePage(rt, query.limit, query.cursor);
+    return listReply(event, page.items, page.next);
+  },
 );
 
 export const clear = route(

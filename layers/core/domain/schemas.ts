@@ -85,9 +85,16 @@ export const MasterIncident = z.object({
   agent_id: z.string().nullable(),
 });
 export type MasterIncident = z.infer<typeof MasterIncident>;
+/** A list's page token, from the previous page's `Link: <…>; rel="next"` header; opaque. */
+export const Cursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,4096}$/, "cursor must be a token from a Link header")
+  .optional()
+  .describe("Opaque position of the next page, from the previous page's Link header");
 export const IncidentsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   status: z.enum(["open", "resolved"]).optional(),
+  cursor: Cursor,
 });
 
 const skill = (name: string) =>
@@ -163,3 +170,5 @@ export const ErrorBody = z
 
 const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 export const LimitQuery = (def: number, max: number) => z.object({ limit: limit(def, max) });
+/** `?limit=` with its bounds, and `?cursor=` for the next page. */
+export const PageQuery = (def: number, max: number) => z.object({ limit: limit(def, max), cursor: Cursor });

@@ -2,8 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Accepted, TicketIn } from "../domain/schemas.js";
 import { conflict } from "../errors.js";
 import type { Runtime } from "../runtime.js";
-import { markQueued } from "../store/lua/mark-queued.js";
-import { reserveTickets } from "../store/lua/reserve-tickets.js";
+import { markQueued, releaseSendLease, reserveTickets } from "../store/tickets.js";
 
 // A replay may resend a ticket whose first send never completed, but not while that send may still be
 // in flight: 100 simultaneous identical submits must produce one queue record, not 100.
@@ -49,7 +48,7 @@ export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<A
       await rt.queue.send(toSend.map(({ ticket_id, job_id }) => ({ ticket_id, job_id })));
     } catch (err) {
       // Let the client's retry resend at once instead of waiting out the lease.
-      await Promise.allSettled(toSend.map((m) => rt.redis.hset(rt.keys.ticket(m.ticket_id), { send_lease_ms: "0" })));
+      await Promise.allSettled(toSend.map((m) => releaseSendLease(rt, m.ticket_id)));
       throw err;
     }
     await markQueued(rt.redis, rt.keys, toSend.map((m) => m.ticket_id));

@@ -1,11 +1,13 @@
 import type { BreakerView } from "../domain/schemas.js";
 import type { Runtime } from "../runtime.js";
+import { intakeDeadLetters, ping, readBreaker, readCounters } from "../store/metrics.js";
+import { backlogSize, queueSize } from "../store/queue.js";
 import { StoreUnavailableError } from "../store/redis-port.js";
 import { listAgents } from "./agents.js";
 import { incidentCounts } from "./incidents.js";
 
 export async function breakerView(rt: Runtime): Promise<BreakerView> {
-  const h = await rt.redis.hgetall(rt.keys.breaker);
+  const h = await readBreaker(rt);
   const openedAt = Number(h.opened_at_ms ?? 0);
   return {
     state: (h.state as BreakerView["state"] | undefined) ?? "closed",
@@ -20,7 +22,7 @@ export type Health =
 
 export async function health(rt: Runtime): Promise<Health> {
   try {
-    await rt.redis.ping();
+    await ping(rt);
     return { status: "ok", redis: "ok", circuit_breaker: await breakerView(rt) };
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
@@ -36,10 +38,10 @@ export async function metrics(rt: Runtime) {
     breakerView(rt),
     incidentCounts(rt),
     listAgents(rt),
-    rt.redis.zcard(rt.keys.backlog),
-    rt.redis.hgetall(rt.keys.counters),
-    rt.redis.zcard(rt.keys.queue),
-    rt.redis.xlen(rt.keys.intakeDlq),
+    backlogSize(rt),
+    readCounters(rt),
+    queueSize(rt),
+    intakeDeadLetters(rt),
   ]);
   const count = (name: string) => Number(counters[name] ?? 0);
   const now = Math.floor(Date.now() / 60_000);

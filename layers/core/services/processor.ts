@@ -4,7 +4,7 @@ import { isHighUrgency, ticketText, type Classification } from "../domain/classi
 import { queueScore } from "../domain/queue-score.js";
 import { decodeIntake } from "../ports/queue-port.js";
 import type { ModelRuntime } from "../runtime.js";
-import { storeProcessed } from "../store/lua/store-processed.js";
+import { getTicketRecords, storeProcessed, TICKET_STATUS, type TicketRecord } from "../store/tickets.js";
 import { routeTickets } from "./routing.js";
 import { toRoutedTicket } from "./ticket-records.js";
 
@@ -26,10 +26,10 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
     }
   }
   const idList = [...ids];
-  const hashes = await rt.redis.hgetallMany(idList.map(rt.keys.ticket));
+  const hashes = await getTicketRecords(rt, idList);
   const loaded = idList.map((id, i) => ({ id, h: hashes[i]! }));
   // At-least-once delivery: a ticket some earlier delivery already processed is skipped, not redone.
-  const waiting = loaded.filter(({ h }) => h.status === "accepted");
+  const waiting = loaded.filter(({ h }) => h.status === TICKET_STATUS.accepted);
   const texts = waiting.map(({ h }) => ticketText({ subject: h.subject ?? "", body: h.body ?? "" }));
   const results = await rt.classifier.classify(texts);
   const dedup = await rt.dedup.process(
@@ -41,7 +41,7 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
   // Processed by an earlier delivery that failed before routing: routing is all that is left to do.
   const scores = new Map(
     loaded
-      .filter(({ h }) => h.status === "processed" && !h.routed)
+      .filter(({ h }) => h.status === TICKET_STATUS.processed && !h.routed)
       .map(({ id, h }) => [id, queueScore(Number(h.urgency_score), Number(h.seq ?? 0))] as const),
   );
 
@@ -71,7 +71,7 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
 async function finishTicket(
   rt: ModelRuntime,
   ticketId: string,
-  h: Record<string, string>,
+  h: TicketRecord,
   c: Classification,
   incidentId: string | undefined,
 ): Promise<number | undefined> {

@@ -1,15 +1,15 @@
 import type { RoutedTicket, TicketView } from "../domain/schemas.js";
 import { notFound } from "../errors.js";
 import type { Runtime } from "../runtime.js";
-import { clearQueue } from "../store/lua/clear-queue.js";
-import { popTicket } from "../store/lua/pop-ticket.js";
+import type { Page } from "../store/cursor.js";
+import { clearQueue, pageQueue, popTicket, queueSize as size } from "../store/queue.js";
+import { getTicketRecord, toRoutedTicket, toTicketView } from "../store/tickets.js";
 import { drainBacklog } from "./routing.js";
-import { toRoutedTicket, toTicketView } from "./ticket-records.js";
 
 const emptyQueue = () => notFound("No tickets in queue");
 
 export async function getTicket(rt: Runtime, ticketId: string): Promise<TicketView> {
-  const h = await rt.redis.hgetall(rt.keys.ticket(ticketId));
+  const h = await getTicketRecord(rt, ticketId);
   if (!h.status) throw notFound(`Ticket '${ticketId}' not found`);
   return toTicketView({ ...h, ticket_id: ticketId });
 }
@@ -27,11 +27,14 @@ export async function popNext(rt: Runtime): Promise<RoutedTicket> {
   return ticket;
 }
 
+/** Waiting tickets in pop order, a page at a time (the cursor is the last one's queue position). */
+export async function queuePage(rt: Runtime, limit: number, cursor?: string): Promise<Page<RoutedTicket>> {
+  const page = await pageQueue(rt, limit, cursor);
+  return { items: page.items.map(toRoutedTicket), next: page.next };
+}
+
 export async function listQueue(rt: Runtime, limit: number): Promise<RoutedTicket[]> {
-  const ids = await rt.redis.zrevrange(rt.keys.queue, 0, limit - 1);
-  const hashes = await rt.redis.hgetallMany(ids.map(rt.keys.ticket));
-  // A ticket popped between the two reads has left the queue: leave it out.
-  return hashes.filter((h) => h.status === "processed" || h.status === "assigned").map(toRoutedTicket);
+  return (await queuePage(rt, limit)).items;
 }
 
 export async function peekNext(rt: Runtime): Promise<RoutedTicket> {
@@ -40,7 +43,7 @@ export async function peekNext(rt: Runtime): Promise<RoutedTicket> {
   return first;
 }
 
-export const queueSize = (rt: Runtime) => rt.redis.zcard(rt.keys.queue);
+export const queueSize = (rt: Runtime) => size(rt);
 
 export async function clearAll(rt: Runtime): Promise<number> {
   const removed = await clearQueue(rt.redis, rt.keys, rt.config.TICKET_TTL_SECONDS);

@@ -3,10 +3,12 @@ import { isEligible, rankAgents, ticketSkillVector, type AgentState } from "../d
 import type { Category } from "../domain/schemas.js";
 import type { BusEvent } from "../ports/event-bus.js";
 import type { Runtime } from "../runtime.js";
-import { assignIncident, assignTicket, joinIncidentOwner } from "../store/lua/assign.js";
+import { assignIncident, assignTicket, joinIncidentOwner } from "../store/assignments.js";
+import { incidentTicketIds, INCIDENT_STATUS, readIncidentRecord } from "../store/incidents.js";
+import { addToBacklog, backlogTop, removeFromBacklog } from "../store/queue.js";
+import { getTicketRecord, markRouted, TICKET_STATUS } from "../store/tickets.js";
 import { listAgents } from "./agents.js";
 
-const INCIDENT = "incident:";
 // Bounds one drain; whatever is left is picked up by the next release or batch.
 const MAX_DRAIN = 1_000;
 
@@ -37,17 +39,17 @@ async function place(rt: Runtime, work: Work, agents: AgentState[]): Promise<str
 
 async function assignedEvents(rt: Runtime, work: Work, agentId: string): Promise<BusEvent[]> {
   if (work.kind === "ticket") return [{ type: "ticket_assigned_to_agent", data: { ticket_id: work.id, agent_id: agentId, incident_id: null } }];
-  const tickets = await rt.redis.lrange(rt.keys.incidentTickets(work.id), 0, -1);
+  const tickets = await incidentTicketIds(rt, work.id);
   return tickets.map((ticket_id) => ({ type: "ticket_assigned_to_agent", data: { ticket_id, agent_id: agentId, incident_id: work.id } }));
 }
 
 /** What a processed ticket needs: itself, or (in an incident) the incident's ownership. */
 async function workFor(rt: Runtime, ticketId: string): Promise<Work | "done" | null> {
-  const h = await rt.redis.hgetall(rt.keys.ticket(ticketId));
-  if (h.status !== "processed") return null;
+  const h = await getTicketRecord(rt, ticketId);
+  if (h.status !== TICKET_STATUS.processed) return null;
   if (h.incident_id) {
-    const inc = await rt.redis.hgetall(rt.keys.incident(h.incident_id));
-    if (inc.status !== "open") return h.agent_id ? "done" : null;
+    const inc = await readIncidentRecord(rt, h.incident_id);
+    if (inc.status !== INCIDENT_STATUS.open) return h.agent_id ? "done" : null;
     if (inc.agent_id) {
       // Usually recorded when it was linked; not if the owner was chosen while it was still being classified.
       if (!h.agent_id) await joinIncidentOwner(rt.redis, rt.keys, ticketId, h.incident_id, new Date());
@@ -58,8 +60,6 @@ async function workFor(rt: Runtime, ticketId: string): Promise<Work | "done" | n
   if (h.agent_id) return "done";
   return { kind: "ticket", id: ticketId, probabilities: JSON.parse(h.probabilities ?? "{}") as CategoryProbabilities };
 }
-
-const backlogMember = (w: Work) => (w.kind === "incident" ? `${INCIDENT}${w.id}` : w.id);
 
 /**
  * Routes freshly processed tickets (in queue order): to the best agent who can take each now, or into the
@@ -73,10 +73,12 @@ export async function routeTickets(rt: Runtime, ticketIds: string[], scores: Map
     if (work && work !== "done") {
       const agent = await place(rt, work, agents);
       if (agent) events.push(...(await assignedEvents(rt, work, agent)));
-      else await rt.redis.zaddNx(rt.keys.backlog, scores.get(id) ?? 0, backlogMember(work));
+      // Only if it is still waiting: the check and the insert are one script, so a ticket popped (or
+      // assigned, or linked) since workFor read it never lingers in the backlog.
+      else await addToBacklog(rt, { kind: work.kind, id: work.id }, scores.get(id) ?? 0);
     }
     // Routed: a redelivered record of this ticket has nothing left to do.
-    await rt.redis.hset(rt.keys.ticket(id), { routed: "1" });
+    await markRouted(rt, id);
   }
   await rt.bus.publish(events);
   // Capacity may have come back while these were placed; a ticket put in the backlog must not wait for
@@ -89,13 +91,13 @@ export async function drainBacklog(rt: Runtime): Promise<number> {
   let agents: AgentState[] | undefined;
   let assigned = 0;
   for (let i = 0; i < MAX_DRAIN; i++) {
-    const [top] = await rt.redis.zrevrange(rt.keys.backlog, 0, 0);
+    const top = await backlogTop(rt);
     if (!top) break;
     agents ??= await listAgents(rt);
     if (!agents.some(isEligible)) break;
-    const work = top.startsWith(INCIDENT) ? await incidentWork(rt, top.slice(INCIDENT.length)) : await workFor(rt, top);
+    const work = !top.work ? null : top.work.kind === "incident" ? await incidentWork(rt, top.work.id) : await workFor(rt, top.work.id);
     if (!work || work === "done") {
-      await rt.redis.zrem(rt.keys.backlog, top);
+      await removeFromBacklog(rt, top.member);
       continue;
     }
     const agent = await place(rt, work, agents);
@@ -111,7 +113,7 @@ export async function drainBacklog(rt: Runtime): Promise<number> {
 }
 
 async function incidentWork(rt: Runtime, incidentId: string): Promise<Work | null> {
-  const inc = await rt.redis.hgetall(rt.keys.incident(incidentId));
-  if (inc.status !== "open" || inc.agent_id) return null;
+  const inc = await readIncidentRecord(rt, incidentId);
+  if (inc.status !== INCIDENT_STATUS.open || inc.agent_id) return null;
   return { kind: "incident", id: incidentId, category: inc.category as Category };
 }

@@ -1,10 +1,43 @@
 // Every key starts with REDIS_PREFIX so tests and deployments can share a server; all carry the hash tag
 // {ss} because Lua scripts touch several of them at once and must stay valid on Redis Cluster.
+//
+// Ids (tickets, agents, incidents) may hold any character, so an id never goes into a key as it is: it is
+// percent-encoded byte by byte (its UTF-8 bytes outside [A-Za-z0-9._-] become %XX, upper-case hex, and so
+// does "%" itself). The encoding is injective and its output holds no ":", "{", "}" or "*": an encoded id
+// is exactly one ":"-separated segment of its key, so `agent:<id>:tickets` can never be `agent:<other id>`,
+// no id can carry a hash tag, and a glob over the prefix cannot be widened by an id. Ordinary ids (T-1, A1,
+// inc_…) stay readable in redis-cli. The Lua scripts encode with the same rule (lua/includes/keys.lua); a
+// test checks both agree on every byte.
+
+const SAFE = /^[A-Za-z0-9._-]*$/;
+const HEX = "0123456789ABCDEF";
+
+/** The id as it appears inside a key. */
+export function encodeId(id: string): string {
+  if (SAFE.test(id)) return id;
+  let out = "";
+  for (const b of Buffer.from(id, "utf8")) {
+    const safe = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2e || b === 0x5f || b === 0x2d;
+    out += safe ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  }
+  return out;
+}
+
+/** The id an encoded key segment stands for. */
+export const decodeId = (segment: string): string => decodeURIComponent(segment);
+
 export function makeKeys(prefix: string) {
   const k = (name: string) => `${prefix}{ss}:${name}`;
   return {
-    ticket: (id: string) => k(`ticket:${id}`),
+    /** Prefixes handed to Lua scripts, which append encode(id) (lua/includes/keys.lua) — never a raw id. */
     ticketPrefix: k("ticket:"),
+    agentPrefix: k("agent:"),
+    incidentPrefix: k("incident:"),
+    ticket: (id: string) => k(`ticket:${encodeId(id)}`),
+    agent: (id: string) => k(`agent:${encodeId(id)}`),
+    agentTickets: (id: string) => k(`agent:${encodeId(id)}:tickets`),
+    incident: (id: string) => k(`incident:${encodeId(id)}`),
+    incidentTickets: (id: string) => k(`incident:${encodeId(id)}:tickets`),
     seq: k("seq"),
     queue: k("queue"),
     counters: k("counters"),
@@ -13,16 +46,10 @@ export function makeKeys(prefix: string) {
     intake: k("intake"),
     intakeDlq: k("intake:dlq"),
     dedupLog: k("dedup:log"),
-    incident: (id: string) => k(`incident:${id}`),
-    incidentPrefix: k("incident:"),
-    incidentTickets: (id: string) => k(`incident:${id}:tickets`),
     incidents: k("incidents"),
     openIncidents: k("incidents:open"),
     incidentVectors: k("incidents:vectors"),
     incidentsVersion: k("incidents:version"),
-    agent: (id: string) => k(`agent:${id}`),
-    agentPrefix: k("agent:"),
-    agentTickets: (id: string) => k(`agent:${id}:tickets`),
     agents: k("agents"),
     assignments: k("assignments"),
     backlog: k("backlog"),

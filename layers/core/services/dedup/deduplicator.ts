@@ -7,8 +7,8 @@ import { EMBEDDING_DIM } from "../../ml/dimensions.js";
 import type { SimilaritySearch } from "../../ml/similarity.js";
 import type { BusEvent } from "../../ports/event-bus.js";
 import type { Runtime } from "../../runtime.js";
-import { dedupApply } from "../../store/lua/dedup-apply.js";
-import { windowAppend } from "../../store/lua/window-append.js";
+import { readWindow, windowAppend } from "../../store/dedup-window.js";
+import { dedupApply, incidentsVersion, readOpenIncidentVectors } from "../../store/incidents.js";
 import { packVector, SpaceMirror, unpackVector, type WindowMirror } from "./window-mirror.js";
 
 export interface DedupInput {
@@ -56,14 +56,13 @@ export class Deduplicator {
 
   /** Brings the mirror up to the log's end: a cold process loads the whole window once, then only what is new. */
   async sync(): Promise<void> {
-    const { redis, keys } = this.rt;
     const now = Date.now();
     let from = this.lastId ? `(${this.lastId}` : `${now - this.windowMs}-0`;
     for (;;) {
-      const page = await redis.xrange(keys.dedupLog, from, "+", SYNC_PAGE);
-      for (const { id, fields } of page) {
-        const space = fields.s as DedupSpace;
-        if (fields.t && this.mirror[space]) this.mirror[space].add(fields.t, Number(id.split("-")[0]), unpackVector(fields.v ?? ""));
+      const page = await readWindow(this.rt, from, SYNC_PAGE);
+      for (const { id, ticket_id, space, vector } of page) {
+        const mirror = this.mirror[space as DedupSpace];
+        if (ticket_id && mirror) mirror.add(ticket_id, Number(id.split("-")[0]), unpackVector(vector));
         this.lastId = id;
       }
       if (page.length < SYNC_PAGE) break;
@@ -71,12 +70,10 @@ export class Deduplicator {
     }
     for (const m of Object.values(this.mirror)) m.expire(now - this.windowMs);
 
-    const version = await redis.get(keys.incidentsVersion);
-    if (version !== this.incidentsVersion) {
-      const ids = await redis.smembers(keys.openIncidents);
-      const packed = await Promise.all(ids.map((id) => redis.hget(keys.incidentVectors, id)));
-      this.openIncidents = ids.flatMap((incident_id, i) => {
-        const [space, vec] = (packed[i] ?? "").split("|");
+    if ((await incidentsVersion(this.rt)) !== this.incidentsVersion) {
+      const { version, vectors } = await readOpenIncidentVectors(this.rt);
+      this.openIncidents = vectors.flatMap(({ incident_id, packed }) => {
+        const [space, vec] = (packed ?? "").split("|");
         return space && vec ? [{ incident_id, space: space as DedupSpace, vector: unpackVector(vec) }] : [];
       });
       this.incidentsVersion = version;

@@ -6,7 +6,10 @@ breaker-permit: may this process run the transformer now? (domain/breaker.ts `pe
 KEYS[1] breaker hash
 ARGV[1] now ms ("" = Redis TIME)   ARGV[2] cooldown ms   ARGV[3] max probes   ARGV[4] stale ms
 Reply: {permission, epoch, state before, state after, opened_at ms}
+Validates before writing: the breaker key is a hash (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "hash")
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call("TIME")

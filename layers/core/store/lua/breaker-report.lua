@@ -6,7 +6,10 @@ KEYS[1] breaker hash
 ARGV[1] now ms ("" = Redis TIME)   ARGV[2] epoch of the permission   ARGV[3] "call" | "probe"
 ARGV[4] 1 healthy (no error, within budget) | 0 unhealthy   ARGV[5] max probes
 Reply: {state before, state after, opened_at ms, epoch}
+Validates before writing: the breaker key is a hash (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "hash")
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call("TIME")

@@ -15,25 +15,30 @@ ARGV[5] agent key prefix   ARGV[6] now ISO   ARGV[7] now ms
           ARGV[13..] member ticket ids (the ticket first)
 A linked ticket that held a unit of some agent's capacity gives it back; it is recorded to the incident's
 owner, if the incident has one, without a unit of its own.
+Validates before writing: the five keys; each member's ticket hash, the agent it is with, its current
+incident's hash; the target incident's hash, ticket list and owner.
 Reply: {"linked" | "created", incident id, the ticket's incident after this ("" if none), newly linked ticket
        ids…} | {"closed"}
 ]]
+-- @include "keys"
+-- @include "guard"
 -- @include "assignment"
 local action, tid, tprefix, iprefix, aprefix, now_iso, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 
+local function ikey(inc) return iprefix .. enc(inc) end
 local function is_open(inc)
-  return redis.call("HGET", iprefix .. inc, "status") == "open"
+  return redis.call("HGET", ikey(inc), "status") == "open"
 end
 
 local function link(inc, ticket, out)
-  local tkey = tprefix .. ticket
+  local tkey = tprefix .. enc(ticket)
   if redis.call("EXISTS", tkey) == 0 then return end
   local cur = redis.call("HGET", tkey, "incident_id")
   if cur and cur ~= "" then return end
   redis.call("HSET", tkey, "incident_id", inc)
-  redis.call("RPUSH", iprefix .. inc .. ":tickets", ticket)
+  redis.call("RPUSH", tickets_of(iprefix, inc), ticket)
   table.insert(out, ticket)
-  local owner = redis.call("HGET", iprefix .. inc, "agent_id")
+  local owner = redis.call("HGET", ikey(inc), "agent_id")
   if owner and owner ~= "" then
     release_charge(tprefix, aprefix, ticket)
     record_assignment(tprefix, aprefix, KEYS[5], ticket, owner, "0", now_ms, now_iso)
@@ -43,31 +48,58 @@ local function link(inc, ticket, out)
 end
 
 local function own()
-  return redis.call("HGET", tprefix .. tid, "incident_id") or ""
+  return redis.call("HGET", tprefix .. enc(tid), "incident_id") or ""
+end
+
+-- Validation: everything a link may touch, for every ticket it may link, before the first write.
+need(KEYS[1], "zset")
+need(KEYS[2], "set")
+need(KEYS[3], "hash")
+need(KEYS[4], "string")
+need(KEYS[5], "zset")
+local function check_incident(inc)
+  need(ikey(inc), "hash")
+  need(tickets_of(iprefix, inc), "list")
+  local owner = redis.call("HGET", ikey(inc), "agent_id")
+  if owner and owner ~= "" then check_agent(aprefix, owner) end
+end
+local function check_member(ticket)
+  check_ticket(tprefix, aprefix, ticket)
+  local cur = redis.call("HGET", tprefix .. enc(ticket), "incident_id")
+  if cur and cur ~= "" then need(ikey(cur), "hash") end
 end
 
 local out = {}
 if action == "link" then
+  check_incident(ARGV[8])
+  check_member(tid)
   local inc = ARGV[8]
   if not is_open(inc) then return {"closed"} end
   link(inc, tid, out)
-  redis.call("HSET", iprefix .. inc, "updated_at", now_iso)
+  redis.call("HSET", ikey(inc), "updated_at", now_iso)
   return {"linked", inc, own(), unpack(out)}
 end
 
 local members = {}
 for i = 13, #ARGV do table.insert(members, ARGV[i]) end
+check_member(tid)
+for _, m in ipairs(members) do check_member(m) end
 for _, m in ipairs(members) do
-  local cur = redis.call("HGET", tprefix .. m, "incident_id")
+  local cur = redis.call("HGET", tprefix .. enc(m), "incident_id")
+  if cur and cur ~= "" then check_incident(cur) end
+end
+check_incident(ARGV[8])
+for _, m in ipairs(members) do
+  local cur = redis.call("HGET", tprefix .. enc(m), "incident_id")
   if cur and cur ~= "" and is_open(cur) then
     for _, other in ipairs(members) do link(cur, other, out) end
-    redis.call("HSET", iprefix .. cur, "updated_at", now_iso)
+    redis.call("HSET", ikey(cur), "updated_at", now_iso)
     return {"linked", cur, own(), unpack(out)}
   end
 end
 
 local inc = ARGV[8]
-redis.call("HSET", iprefix .. inc, "incident_id", inc, "summary", ARGV[9], "root_ticket_id", tid,
+redis.call("HSET", ikey(inc), "incident_id", inc, "summary", ARGV[9], "root_ticket_id", tid,
   "category", ARGV[10], "space", ARGV[11], "status", "open", "created_at", now_iso, "updated_at", now_iso)
 redis.call("ZADD", KEYS[1], now_ms, inc)
 redis.call("SADD", KEYS[2], inc)

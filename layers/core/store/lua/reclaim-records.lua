@@ -6,7 +6,11 @@ reclaim-records: hand records whose consumer went silent to another consumer; de
 KEYS[1] intake stream   KEYS[2] dead-letter stream
 ARGV[1] group   ARGV[2] consumer   ARGV[3] min idle ms   ARGV[4] count   ARGV[5] max receives
 Reply: {{id, {field, value, …}, deliveries}, …} claimed for the caller
+Validates before writing (XAUTOCLAIM is a write): both keys are streams (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "stream")
+need(KEYS[2], "stream")
 local claimed = redis.call("XAUTOCLAIM", KEYS[1], ARGV[1], ARGV[2], ARGV[3], "0-0", "COUNT", ARGV[4])[2]
 local out = {}
 for _, entry in ipairs(claimed) do

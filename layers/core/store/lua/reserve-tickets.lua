@@ -13,7 +13,15 @@ Reply: {"conflict", i} (1-based item index)
      | {"ok", job_1, send_1, job_2, send_2, …} where send_i is 1 when item i must (still) go to the queue: a
        new ticket, or a replay whose ticket is still unqueued after resend-after ms. With an intake stream
        this script has already appended it (send_i is then 2).
+Validates before writing: sequence, counters, stream and every ticket key hold their types (and the
+payload conflict check), so a conflict or a bad key writes nothing.
 ]]
+-- @include "guard"
+need(KEYS[1], "string")
+need(KEYS[2], "hash")
+need_number(KEYS[2], "tickets_accepted_total")
+if KEYS[3] ~= "" then need(KEYS[3], "stream") end
+for i = 4, #KEYS do need(KEYS[i], "hash") end
 local n = #KEYS - 3
 local stream = KEYS[3]
 local ttl, now_iso, now_ms, resend_after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])

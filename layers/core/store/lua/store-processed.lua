@@ -8,7 +8,13 @@ ARGV[4..] field, value pairs of the classification
 The counters hash also counts processed tickets per minute and model ("<model>:<epoch minute>"), for the
 dashboard's throughput chart; a field a day old is dropped as the new minute's is written.
 Reply: 1 stored and queued | 0 already processed (or popped) | -1 no such ticket
+Validates before writing: the ticket hash, the queue, the counters (and their numbers).
 ]]
+-- @include "guard"
+need(KEYS[1], "hash")
+need(KEYS[2], "zset")
+need(KEYS[3], "hash")
+need_number(KEYS[3], "tickets_processed_total")
 local status = redis.call("HGET", KEYS[1], "status")
 if not status then return -1 end
 if status ~= "accepted" then return 0 end

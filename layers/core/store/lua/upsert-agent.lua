@@ -3,8 +3,12 @@ upsert-agent: register or change an agent; current_load stays the server's own.
 KEYS[1] agent hash   KEYS[2] agents set
 ARGV[1] "register" (create or update) | "patch" (must exist)   ARGV[2] agent id   ARGV[3] now ISO
 ARGV[4..] field, value pairs among display_name, tech, billing, legal, max_concurrent_tickets, status
+Validates before writing: the agent hash and the agents set.
 Reply: flat HGETALL of the agent after the change | {} when patching an unknown agent
 ]]
+-- @include "guard"
+need(KEYS[1], "hash")
+need(KEYS[2], "set")
 local exists = redis.call("EXISTS", KEYS[1]) == 1
 if ARGV[1] == "patch" and not exists then return {} end
 if not exists then

@@ -6,7 +6,10 @@ KEYS[1] dedup log stream
 ARGV[1] window ms (entries older than now - window - 60 s are trimmed; the slack keeps a slow reader whole)
 ARGV[2..] per ticket: ticket id, space ("semantic" | "lexical"), packed vector
 Reply: id of the last entry added
+Validates before writing: the log is a stream (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "stream")
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = ""
