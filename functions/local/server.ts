@@ -158,7 +158,9 @@ const lambdaContext = (name: string): Context =>
  */
 export function createApiServer(routes: readonly Route[], rt: ModelRuntime): Server {
   const compiled = compile(routes, rt);
-  return createServer(async (req, res) => {
+  // Ids may be 10,000 characters (40 kB of UTF-8, percent-encoded in a path, or in a cursor): Node's 16 kB
+  // default would drop such a request line without an answer.
+  return createServer({ maxHeaderSize: 256 * 1024 }, async (req, res) => {
     try {
       const target = splitTarget(req.url ?? "/");
       const segs = rawSegments(target.path);

@@ -173,7 +173,7 @@ describe("operations dashboard", () => {
       expect((await row.locator(".num").textContent())?.trim()).toBe("0 / 5");
       expect(await row.locator(".switch").getAttribute("aria-checked")).toBe("true");
       // A 422 is shown inline with the server's detail.
-      await page.fill("#agent-id", "has spaces");
+      await page.fill("#agent-id", "x".repeat(10_001)); // over the id limit
       await page.click("#agent-form button[type=submit]");
       await page.locator("#agent-form-error", { hasText: "agent_id must be" }).waitFor();
       expect(await page.getAttribute("#agent-id", "aria-invalid")).toBe("true");

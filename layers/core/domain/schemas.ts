@@ -8,14 +8,24 @@ const nonBlank = (field: string, max: number) =>
   z
     .string({ error: `${field} must be a string` })
     .max(max, `${field} must be at most ${max} characters`)
-    .refine((s) => s.trim().length > 0, `${field} must not be empty`);
+    .refine((s) => s.trim().length > 0, `${field} must not be empty`)
+    // The refine, in JSON Schema terms (what trim() removes: Unicode spaces and the BOM).
+    .meta({ pattern: "[^\\s\\uFEFF]" });
+
+/** Ticket and agent ids: any text (they are encoded inside Redis keys and paths), bounded, well-formed. */
+export const MAX_ID_LENGTH = 10_000;
+// A lone surrogate is not a character: two ids differing only there would be the same UTF-8 bytes.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const recordId = (field: string) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .min(1, `${field} must be 1-${MAX_ID_LENGTH} characters`)
+    .max(MAX_ID_LENGTH, `${field} must be 1-${MAX_ID_LENGTH} characters`)
+    .refine((s) => !LONE_SURROGATE.test(s), `${field} must be well-formed Unicode (no lone surrogate)`);
 
 export const TicketIn = z
   .object({
-    ticket_id: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,128}$/, "ticket_id must be 1-128 characters of letters, digits, . _ : -")
-      .optional(),
+    ticket_id: recordId("ticket_id").optional(),
     subject: nonBlank("subject", 1_000),
     body: nonBlank("body", 50_000),
     customer_id: z.string().max(256).nullish(),
@@ -88,7 +98,8 @@ export type MasterIncident = z.infer<typeof MasterIncident>;
 /** A list's page token, from the previous page's `Link: <…>; rel="next"` header; opaque. */
 export const Cursor = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,4096}$/, "cursor must be a token from a Link header")
+  // Long enough for the longest id at a page boundary (MAX_ID_LENGTH characters of 4-byte UTF-8, base64).
+  .regex(/^[A-Za-z0-9_-]{1,65536}$/, "cursor must be a token from a Link header")
   .optional()
   .describe("Opaque position of the next page, from the previous page's Link header");
 export const IncidentsQuery = z.object({
@@ -110,14 +121,15 @@ const agentFields = {
   status: AgentStatus.optional(),
 };
 export const AgentIn = z.object({
-  agent_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "agent_id must be 1-128 characters of letters, digits, . _ : -"),
+  agent_id: recordId("agent_id"),
   ...agentFields,
 });
 export type AgentIn = z.infer<typeof AgentIn>;
 export const AgentPatch = z
   .object({ ...agentFields, skill_vector: SkillVectorIn.optional(), max_concurrent_tickets: agentFields.max_concurrent_tickets.optional() })
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "nothing to change: give status, max_concurrent_tickets, skill_vector or display_name");
+  .refine((p) => Object.keys(p).length > 0, "nothing to change: give status, max_concurrent_tickets, skill_vector or display_name")
+  .meta({ minProperties: 1 });
 export type AgentPatch = z.infer<typeof AgentPatch>;
 export const Agent = z.object({
   agent_id: z.string(),
