@@ -2,7 +2,7 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { BusEvent, EventBus } from "../../layers/core/ports/event-bus.js";
 
 /**
- * Publishes through another bus and counts what happened as CloudWatch metrics (EMF): tickets processed by
+ * Publishes through another bus (the relay's EventBridge) and counts what happened as CloudWatch metrics (EMF): tickets processed by
  * model, incidents created, breaker openings. The domain emits events; turning them into metrics is the
  * Lambda runtime's business. It flushes what it counted itself, so every function that emits a metric (the
  * model route's breaker transitions included) writes it, whatever middleware that function uses.

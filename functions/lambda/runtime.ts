@@ -37,10 +37,11 @@ export function buildRuntime(config: Config): AwsRuntime {
   });
   // Events go to the outbox first (durable), then to EventBridge through the relay.
   const outbox = new OutboxBus(redis, outboxKeys(config.REDIS_PREFIX));
+  // Metrics are counted as events reach EventBridge: those written by scripts too, each once.
   const relay = new EventBridgeRelay(
     redis,
     outbox.keys,
-    new EventBridgeBus({ client: new EventBridgeClient({}), busName: required(config.EVENT_BUS_NAME, "EVENT_BUS_NAME") }),
+    new MetricsBus(new EventBridgeBus({ client: new EventBridgeClient({}), busName: required(config.EVENT_BUS_NAME, "EVENT_BUS_NAME") }), metrics),
     {
       consumer: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `pid-${process.pid}`,
       visibilityTimeoutMs: config.EVENT_VISIBILITY_TIMEOUT_SECONDS * 1000,
@@ -55,7 +56,7 @@ export function buildRuntime(config: Config): AwsRuntime {
     logger,
     keys: makeKeys(config.REDIS_PREFIX),
     redis,
-    bus: new MetricsBus(outbox, metrics),
+    bus: outbox,
     queue,
     async relayEvents(always) {
       if (!always && !appended) return;

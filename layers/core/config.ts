@@ -74,6 +74,8 @@ const variables = z.object({
     EVENT_MAX_DELIVERIES: int(5, 1),
     // On SIGTERM: how long in-flight work may finish; what is left stays queued for another process.
     SHUTDOWN_GRACE_MS: int(5_000, 0),
+    // Fault tests only: the worker freezes right after storing this ticket (see services/processor.ts).
+    TEST_PAUSE_AFTER_STORE: optionalString,
   });
 const schema = variables.refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
     path: ["UPSTASH_REDIS_REST_TOKEN"],

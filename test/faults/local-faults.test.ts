@@ -133,4 +133,75 @@ describe("faults, with the real processes", () => {
       hole.close();
     }
   }, 240_000);
+
+  it("a worker killed with SIGKILL right after storing a ticket: its events and its webhook still arrive, once per delivery id", async () => {
+    const receiver = await startReceiver();
+    try {
+      const { base } = await api({ WEBHOOK_URL: receiver.url });
+      const frozen = await worker({ WEBHOOK_URL: receiver.url, TEST_PAUSE_AFTER_STORE: "killed-1" });
+      await submit(base, { ticket_id: "killed-1", ...URGENT_TEXT });
+      await frozen.waitFor(/test hook: paused after storing/);
+      await frozen.kill("SIGKILL");
+      procs.splice(procs.indexOf(frozen), 1);
+      await worker({ WEBHOOK_URL: receiver.url });
+
+      // The record comes back to the new worker, which finds the ticket stored and routes what is left.
+      await eventually(async () => (await status(base, "killed-1")) === "processed", 60_000);
+      await eventually(async () => receiver.received.length > 0, 60_000);
+      await new Promise((r) => setTimeout(r, 3_000)); // longer than the event visibility timeout: any redelivery is in
+      const ids = receiver.received.map((d) => String(d.headers["x-smartsupport-delivery"]));
+      expect(new Set(ids)).toEqual(new Set(["high_urgency:killed-1"]));
+      const activity = (await (await fetch(`${base}/activity?limit=100`)).json()) as { events: { type: string; data: { ticket_id?: string } }[] };
+      const processed = activity.events.filter((e) => e.type === "ticket_processed" && e.data.ticket_id === "killed-1");
+      expect(processed.length).toBeGreaterThanOrEqual(1);
+      const queue = (await (await fetch(`${base}/queue`)).json()) as { ticket_id: string }[];
+      expect(queue.filter((t) => t.ticket_id === "killed-1")).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  }, 180_000);
+
+  it("2 API processes and 2 workers with concurrent pops: no agent over capacity, every ticket served once, no backlog left", async () => {
+    // No incidents (an incident's owner keeps a unit until it is resolved): every unit is a ticket's.
+    const noFloods = { DEDUP_MIN_COUNT: "1000" };
+    const apis = [await api(noFloods), await api(noFloods)];
+    await worker(noFloods);
+    await worker(noFloods);
+    const [a, b] = apis.map((x) => x.base) as [string, string];
+    for (const [i, skill] of (["tech", "billing", "legal"] as const).entries()) {
+      const r = await post(a, "/agents", { agent_id: `agent-${i}`, skill_vector: { tech: 0, billing: 0, legal: 0, [skill]: 1 }, max_concurrent_tickets: 2 });
+      expect(r.status).toBe(200);
+    }
+    const ids = Array.from({ length: 40 }, (_, i) => `pop-${i}`);
+    const texts = ["Login fails with error 500", "I was charged twice this month", "Please send the signed DPA"];
+    const accepted = await post(b, "/tickets/batch", ids.map((ticket_id, i) => ({ ticket_id, subject: "Help", body: `${texts[i % 3]} (${i})` })));
+    expect(accepted.status).toBe(202);
+
+    const popped: string[] = [];
+    let overCapacity = 0;
+    const popper = async (base: string) => {
+      while (popped.length < ids.length) {
+        const r = await fetch(`${base}/tickets/next`, { headers: { authorization: `Bearer ${API_KEY}` } });
+        if (r.status === 200) popped.push(((await r.json()) as { ticket_id: string }).ticket_id);
+        else await new Promise((w) => setTimeout(w, 50));
+      }
+    };
+    const watcher = (async () => {
+      while (popped.length < ids.length) {
+        const agents = (await (await fetch(`${a}/agents`)).json()) as { current_load: number; max_concurrent_tickets: number }[];
+        overCapacity += agents.filter((g) => g.current_load > g.max_concurrent_tickets).length;
+        await new Promise((w) => setTimeout(w, 100));
+      }
+    })();
+    await Promise.race([
+      Promise.all([popper(a), popper(b), popper(a), popper(b), watcher]),
+      new Promise((_, fail) => setTimeout(() => fail(new Error(`popped ${popped.length} of ${ids.length}`)), 150_000)),
+    ]);
+    expect(overCapacity).toBe(0);
+    expect([...popped].sort()).toEqual([...ids].sort()); // each exactly once
+    const metrics = (await (await fetch(`${b}/metrics`)).json()) as { backlog_size: number; queue_size: number };
+    expect(metrics).toMatchObject({ backlog_size: 0, queue_size: 0 });
+    const agents = (await (await fetch(`${a}/agents`)).json()) as { current_load: number }[];
+    expect(agents.map((g) => g.current_load)).toEqual([0, 0, 0]);
+  }, 240_000);
 });

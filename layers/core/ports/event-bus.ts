@@ -30,6 +30,8 @@ export type SmartSupportEvent = EventBridgeEvent<EventType, Record<string, unkno
 /** Fan-out of domain events: EventBridge in AWS, in-process locally. Publishing never waits for targets. */
 export interface EventBus {
   publish(events: BusEvent[]): Promise<void>;
+  /** A script appended events to the outbox itself: deliver them (wake this process's consumers / relay). */
+  appended?(): void;
 }
 
 /** The bus's rules, the single truth for both the in-process bus and the CDK EventBridge rules. */

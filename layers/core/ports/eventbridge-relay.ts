@@ -1,7 +1,7 @@
 import { ackEvents, claimEvents, type OutboxEntry, type OutboxKeys } from "../store/outbox.js";
 import type { RedisPort } from "../store/redis-port.js";
-import type { BusEvent } from "./event-bus.js";
-import { EventPublishError, type EventBridgeBus } from "./eventbridge-bus.js";
+import type { BusEvent, EventBus } from "./event-bus.js";
+import { EventPublishError } from "./eventbridge-bus.js";
 
 export const RELAY_GROUP = "eventbridge";
 
@@ -15,7 +15,8 @@ export class EventBridgeRelay {
   constructor(
     private readonly redis: RedisPort,
     private readonly keys: OutboxKeys,
-    private readonly eventBridge: EventBridgeBus,
+    /** EventBridge (counting metrics on the way); throws EventPublishError naming what it refused. */
+    private readonly eventBridge: EventBus,
     private readonly opts: { consumer: string; visibilityTimeoutMs: number; maxDeliveries: number },
   ) {}
 

@@ -21,7 +21,7 @@ export class OutboxBus implements EventBus {
     this.appended();
   }
 
-  /** Tells this process's consumers that events were appended (others find them by polling). */
+  /** Tells this process's consumers that events were appended — by `publish` or by a script (others poll). */
   appended(): void {
     for (const wake of this.listeners) wake();
   }

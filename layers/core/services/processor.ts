@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { isHighUrgency, ticketText, type Classification } from "../domain/classification.js";
 import { queueScore } from "../domain/queue-score.js";
+import type { BusEvent } from "../ports/event-bus.js";
 import { decodeIntake } from "../ports/queue-port.js";
 import type { ModelRuntime } from "../runtime.js";
 import { getTicketRecords, storeProcessed, TICKET_STATUS, type TicketRecord } from "../store/tickets.js";
@@ -35,7 +36,7 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
   const dedup = await rt.dedup.process(
     waiting.map(({ id, h }, i) => ({ ticket_id: id, subject: h.subject ?? "", text: texts[i]!, classification: results[i]! })),
   );
-  await rt.bus.publish(dedup.events);
+  rt.bus.appended?.(); // the dedup scripts appended their events to the outbox
   const byId = new Map(waiting.map(({ id, h }, i) => [id, { h, c: results[i]!, incident: dedup.incidentOf.get(id) }]));
 
   // Processed by an earlier delivery that failed before routing: routing is all that is left to do.
@@ -86,11 +87,8 @@ async function finishTicket(
   // The dedup script has already written the link; repeating it keeps this ticket's record whole.
   if (incidentId) fields.incident_id = incidentId;
   const score = queueScore(s, Number(h.seq ?? 0));
-  const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, score, fields);
-  if (outcome !== "stored") return undefined;
-
   const ticket = toRoutedTicket({ ...h, ...fields, status: "processed" });
-  const events: Parameters<ModelRuntime["bus"]["publish"]>[0] = [
+  const events: BusEvent[] = [
     {
       type: "ticket_processed",
       data: {
@@ -109,6 +107,20 @@ async function finishTicket(
     // The delivery id is derived from the ticket, so a redelivered record cannot alert twice under two ids.
     events.push({ type: "webhook.high_urgency", data: { delivery_id: `high_urgency:${ticketId}`, ticket } });
   }
-  await rt.bus.publish(events);
+  // Stored, queued and announced in one script: the events are in the outbox once it returns "stored".
+  const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, score, fields, events);
+  if (outcome !== "stored") return undefined;
+  rt.bus.appended?.();
+  await testPause(rt, ticketId);
   return score;
+}
+
+/**
+ * Fault tests (TEST_PAUSE_AFTER_STORE=<ticket id>) freeze the worker right after that ticket is stored, so a
+ * SIGKILL lands between storing and everything after it (routing, acknowledging the queue record).
+ */
+async function testPause(rt: ModelRuntime, ticketId: string) {
+  if (rt.config.TEST_PAUSE_AFTER_STORE !== ticketId) return;
+  rt.logger.warn("test hook: paused after storing", { ticket_id: ticketId });
+  await new Promise(() => {});
 }

@@ -53,6 +53,9 @@ export function makeKeys(prefix: string) {
     agents: k("agents"),
     assignments: k("assignments"),
     backlog: k("backlog"),
+    // Every event passes through the outbox (store/outbox.ts); what no target could take goes to its DLQ.
+    outbox: k("outbox"),
+    outboxDlq: k("outbox:dlq"),
   };
 }
 export type Keys = ReturnType<typeof makeKeys>;

@@ -1,4 +1,5 @@
 import type { BusEvent, EventType } from "../ports/event-bus.js";
+import { makeKeys } from "./keys.js";
 import { loadLua } from "./lua/load.js";
 import type { RedisPort } from "./redis-port.js";
 
@@ -11,7 +12,8 @@ const claimScript = loadLua("outbox-claim");
 const ackScript = loadLua("outbox-ack");
 
 export function outboxKeys(prefix: string) {
-  return { stream: `${prefix}{ss}:outbox`, deadLetters: `${prefix}{ss}:outbox:dlq` };
+  const keys = makeKeys(prefix);
+  return { stream: keys.outbox, deadLetters: keys.outboxDlq };
 }
 export type OutboxKeys = ReturnType<typeof outboxKeys>;
 

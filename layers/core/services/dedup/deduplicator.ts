@@ -22,7 +22,6 @@ export interface DedupInput {
 export interface DedupResult {
   /** Incident of every ticket of the batch (or linked by it) that is now in one. */
   incidentOf: Map<string, string>;
-  events: BusEvent[];
 }
 
 const SYNC_PAGE = 5_000;
@@ -86,7 +85,7 @@ export class Deduplicator {
   }
 
   async process(batch: DedupInput[]): Promise<DedupResult> {
-    const result: DedupResult = { incidentOf: new Map(), events: [] };
+    const result: DedupResult = { incidentOf: new Map() };
     if (batch.length === 0) return result;
     const items = batch.map((t) => {
       const semantic = t.classification.embedding;
@@ -182,18 +181,9 @@ export class Deduplicator {
         continue;
       }
       const { incident_id, newlyLinked, ticketIncident } = applied;
-      if (applied.outcome === "created") {
-        this.openIncidents.push({ incident_id, space: it.space, vector: it.vector });
-        const incident = { incident_id, summary: it.subject, ticket_count: newlyLinked.length, category: it.classification.category };
-        result.events.push(
-          { type: "master_incident_created", data: { ...incident, root_ticket_id: it.ticket_id } },
-          { type: "webhook.master_incident", data: { delivery_id: `master_incident:${incident_id}`, incident } },
-        );
-      }
-      for (const id of newlyLinked) {
-        result.incidentOf.set(id, incident_id);
-        result.events.push({ type: "ticket_linked_to_master_incident", data: { ticket_id: id, incident_id } });
-      }
+      // The script appended its events (creation, the one master alert, links) to the outbox itself.
+      if (applied.outcome === "created") this.openIncidents.push({ incident_id, space: it.space, vector: it.vector });
+      for (const id of newlyLinked) result.incidentOf.set(id, incident_id);
       if (ticketIncident) result.incidentOf.set(it.ticket_id, ticketIncident);
       return;
     }

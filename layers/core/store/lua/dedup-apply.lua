@@ -7,7 +7,7 @@ several workers at once still yields exactly one.
           it. Otherwise create the incident (the ticket is its root and its vector the representative) and
           link every member not yet linked. Members already in a resolved incident stay where they are.
 KEYS[1] incidents zset (by creation ms)  KEYS[2] open incidents set  KEYS[3] incident vectors hash
-KEYS[4] incidents version counter   KEYS[5] assignments zset
+KEYS[4] incidents version counter   KEYS[5] assignments zset   KEYS[6] outbox stream
 ARGV[1] "link" | "create"   ARGV[2] ticket id   ARGV[3] ticket key prefix   ARGV[4] incident key prefix
 ARGV[5] agent key prefix   ARGV[6] now ISO   ARGV[7] now ms
   link:   ARGV[8] incident id
@@ -17,6 +17,9 @@ A linked ticket that held a unit of some agent's capacity gives it back; it is r
 owner, if the incident has one, without a unit of its own.
 Validates before writing: the five keys; each member's ticket hash, the agent it is with, its current
 incident's hash; the target incident's hash, ticket list and owner.
+The events of what it did go to the outbox in the same step (a crash after it cannot lose the incident's one
+alert): ticket_linked_to_master_incident per newly linked ticket; on creation master_incident_created and the
+webhook intent webhook.master_incident.
 Reply: {"linked" | "created", incident id, the ticket's incident after this ("" if none), newly linked ticket
        ids…} | {"closed"}
 ]]
@@ -57,6 +60,13 @@ need(KEYS[2], "set")
 need(KEYS[3], "hash")
 need(KEYS[4], "string")
 need(KEYS[5], "zset")
+need(KEYS[6], "stream")
+local function emit(type, data)
+  redis.call("XADD", KEYS[6], "*", "type", type, "data", cjson.encode(data))
+end
+local function emit_links(inc, linked)
+  for _, ticket in ipairs(linked) do emit("ticket_linked_to_master_incident", {ticket_id = ticket, incident_id = inc}) end
+end
 local function check_incident(inc)
   need(ikey(inc), "hash")
   need(tickets_of(iprefix, inc), "list")
@@ -77,6 +87,7 @@ if action == "link" then
   if not is_open(inc) then return {"closed"} end
   link(inc, tid, out)
   redis.call("HSET", ikey(inc), "updated_at", now_iso)
+  emit_links(inc, out)
   return {"linked", inc, own(), unpack(out)}
 end
 
@@ -94,6 +105,7 @@ for _, m in ipairs(members) do
   if cur and cur ~= "" and is_open(cur) then
     for _, other in ipairs(members) do link(cur, other, out) end
     redis.call("HSET", ikey(cur), "updated_at", now_iso)
+    emit_links(cur, out)
     return {"linked", cur, own(), unpack(out)}
   end
 end
@@ -106,4 +118,8 @@ redis.call("SADD", KEYS[2], inc)
 redis.call("HSET", KEYS[3], inc, ARGV[11] .. "|" .. ARGV[12])
 redis.call("INCR", KEYS[4])
 for _, m in ipairs(members) do link(inc, m, out) end
+local incident = {incident_id = inc, summary = ARGV[9], ticket_count = #out, category = ARGV[10]}
+emit("master_incident_created", {incident_id = inc, summary = ARGV[9], ticket_count = #out, category = ARGV[10], root_ticket_id = tid})
+emit("webhook.master_incident", {delivery_id = "master_incident:" .. inc, incident = incident})
+emit_links(inc, out)
 return {"created", inc, own(), unpack(out)}

@@ -21,11 +21,12 @@ export type ApplyAction =
       members: string[];
     };
 
+/** Applies the decision; the events of what it did are appended to `outbox` by the same script. */
 export async function dedupApply(redis: RedisPort, keys: Keys, ticketId: string, a: ApplyAction, now: Date): Promise<ApplyResult> {
   const base = [a.action, ticketId, keys.ticketPrefix, keys.incidentPrefix, keys.agentPrefix, now.toISOString(), now.getTime()];
   const args =
     a.action === "link" ? [...base, a.incident_id] : [...base, a.incident_id, a.summary, a.category, a.space, a.vector, ...a.members];
-  const reply = await redis.run<string[]>(script, [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion, keys.assignments], args);
+  const reply = await redis.run<string[]>(script, [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion, keys.assignments, keys.outbox], args);
   if (reply[0] === "closed") return { outcome: "closed" };
   return {
     outcome: reply[0] as "linked" | "created",
