@@ -16,7 +16,7 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
 async function send(method: Method, path: string, body: unknown, key: string | null): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (key && method !== "GET") headers.Authorization = `Bearer ${key}`;
+  if (key) headers.Authorization = `Bearer ${key}`;
   try {
     return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
   } catch (err) {
@@ -39,12 +39,13 @@ async function parse<T>(res: Response): Promise<T> {
 }
 
 /**
- * Calls one of the API's own routes (same origin, relative path). A mutating call answered 401/403 asks for
- * the API key once, keeps it for the session and retries with `Authorization: Bearer <key>`.
+ * Calls one of the API's own routes (same origin, relative path). A call answered 401/403 (the writes, and
+ * `GET /tickets/next`, which removes a ticket) asks for the API key once, keeps it for the session and
+ * retries with `Authorization: Bearer <key>`.
  */
 export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
   let res = await send(method, path, body, storedKey());
-  if (method !== "GET" && (res.status === 401 || res.status === 403)) {
+  if (res.status === 401 || res.status === 403) {
     const detail = await res
       .clone()
       .json()

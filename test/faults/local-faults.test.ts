@@ -113,10 +113,15 @@ describe("faults, with the real processes", () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(peak).toBeLessThanOrEqual(4 + 4); // the API process delivers too: 4 each at most
 
+      const admin = new Redis(redisPort);
+      const consumers = async () => ((await admin.xinfo("CONSUMERS", "faults:{ss}:intake", "classifiers")) as unknown[]).length;
+      expect(await consumers()).toBe(1);
       const started = Date.now();
       const code = await w.kill("SIGTERM");
       expect(code).toBe(0);
       expect(Date.now() - started).toBeLessThan(15_000); // it waited 15 s for the dead target before
+      expect(await consumers()).toBe(0); // a stopped worker leaves the intake group
+      await admin.quit();
 
       // The deliveries it abandoned are still owed: a new worker with a live receiver makes them.
       const receiver = await startReceiver();

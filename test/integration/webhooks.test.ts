@@ -25,6 +25,23 @@ async function receiver(respond?: (n: number) => number | "hang") {
 }
 
 
+/** A receiver that answers with `respond` (raw), counting requests. */
+async function startReceiverWith(respond: (res: import("node:http").ServerResponse) => void) {
+  const { createServer: createHttpServer } = await import("node:http");
+  const state = { hits: 0, url: "" };
+  const server = createHttpServer((req, res) => {
+    state.hits++;
+    req.resume().on("end", () => respond(res));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  state.url = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}/hook`;
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return state;
+}
+
 async function processOne(s: TestSystem, ticket: { ticket_id: string; subject: string; body: string }) {
   await acceptTickets(s.rt, [ticket]);
   const worker = startWorker(s.rt);
@@ -46,6 +63,18 @@ describe("webhooks", () => {
     check(JSON.parse(r.received[0]!.body));
     expect(r.received[0]!.headers["x-smartsupport-delivery"]).toBe("high_urgency:W-1");
     expect(r.received[0]!.headers["x-smartsupport-signature"]).toBeUndefined();
+  });
+
+  it("never follows a redirect: a 307 is a failure, and the signed body goes nowhere else", async () => {
+    const elsewhere = await receiver();
+    const redirecting = await startReceiverWith((res) => res.writeHead(307, { location: elsewhere.url }).end());
+    const s = system({ WEBHOOK_URL: redirecting.url, WEBHOOK_SECRET: "s3cret" });
+    await processOne(s, urgent("W-R"));
+    await s.rt.bus.drain();
+    expect(redirecting.hits).toBe(1); // a 3xx is not retried either
+    expect(elsewhere.received).toHaveLength(0);
+    const failed = await eventually(async () => (await listActivity(s.rt, 50)).find((e) => e.type === "webhook_failed"));
+    expect(String(failed.data.error)).toContain("307");
   });
 
   it("signs the body with HMAC-SHA256 when a secret is set", async () => {
