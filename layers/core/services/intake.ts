@@ -15,8 +15,8 @@ export function payloadHash(t: TicketIn): string {
 }
 
 /**
- * Accepts tickets for processing: reserves their ids (all or nothing), sends the new ones to the queue and
- * announces them. Same id + same payload while live answers the first job id again; another payload → 409.
+ * Accepts tickets for processing: reserves their ids (all or nothing) and announces the new ones in one
+ * script, then sends them to the queue (locally the script appends them to the intake stream itself). Same id + same payload while live answers the first job id again; another payload → 409.
  */
 export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<Accepted[]> {
   const now = new Date();
@@ -54,13 +54,7 @@ export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<A
     await markQueued(rt.redis, rt.keys, toSend.map((m) => m.ticket_id));
   }
 
-  const fresh = items.filter((it, i) => reserved.items[i]!.job_id === it.job_id);
-  await rt.bus.publish(
-    fresh.map((it) => ({
-      type: "ticket_accepted",
-      data: { ticket_id: it.ticket_id, job_id: it.job_id, subject: it.subject },
-    })),
-  );
+  rt.bus.appended?.(); // the reservation script announced the new tickets (ticket_accepted) in the outbox
   return items.map((it, i) => ({
     ticket_id: it.ticket_id,
     job_id: reserved.items[i]!.job_id,

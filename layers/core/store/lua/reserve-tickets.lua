@@ -6,7 +6,8 @@ reserve-tickets: reserve ticket ids for intake, all or nothing.
   When the intake queue is a Redis stream (local runtime), the records are appended to it here too, so
   reservation and enqueue are one atomic step and a ticket answered 202 is always queued.
 KEYS[1]  sequence counter   KEYS[2]  counters hash   KEYS[3]  intake stream, or "" when the queue is elsewhere
-KEYS[3+i] ticket hash of item i
+KEYS[4]  outbox stream: a new ticket's ticket_accepted event is appended in this same step
+KEYS[4+i] ticket hash of item i
 ARGV[1] ttl seconds   ARGV[2] now (ISO 8601)   ARGV[3] now (epoch ms)   ARGV[4] resend-after ms
 ARGV[5+6(i-1) ..] per item: payload_hash, job_id, subject, body, customer_id ("" = none), ticket_id
 Reply: {"conflict", i} (1-based item index)
@@ -21,14 +22,15 @@ need(KEYS[1], "string")
 need(KEYS[2], "hash")
 need_number(KEYS[2], "tickets_accepted_total")
 if KEYS[3] ~= "" then need(KEYS[3], "stream") end
-for i = 4, #KEYS do need(KEYS[i], "hash") end
-local n = #KEYS - 3
+need(KEYS[4], "stream")
+for i = 5, #KEYS do need(KEYS[i], "hash") end
+local n = #KEYS - 4
 local stream = KEYS[3]
 local ttl, now_iso, now_ms, resend_after = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local seen = {}
 for i = 1, n do
-  local key, hash = KEYS[3 + i], ARGV[5 + 6 * (i - 1)]
+  local key, hash = KEYS[4 + i], ARGV[5 + 6 * (i - 1)]
   local known = seen[key] or redis.call("HGET", key, "payload_hash")
   if known and known ~= hash then return {"conflict", i} end
   seen[key] = hash
@@ -36,7 +38,7 @@ end
 
 local reply = {"ok"}
 for i = 1, n do
-  local key, base = KEYS[3 + i], 5 + 6 * (i - 1)
+  local key, base = KEYS[4 + i], 5 + 6 * (i - 1)
   local job, send = ARGV[base + 1], 0
   local existing = redis.call("HMGET", key, "job_id", "status", "queued", "send_lease_ms")
   if existing[1] then
@@ -55,6 +57,8 @@ for i = 1, n do
     redis.call("EXPIRE", key, ttl)
     redis.call("HINCRBY", KEYS[2], "tickets_accepted_total", 1)
     redis.call("HINCRBY", KEYS[2], "accepted:" .. math.floor(now_ms / 60000), 1)
+    redis.call("XADD", KEYS[4], "*", "type", "ticket_accepted",
+      "data", cjson.encode({ticket_id = ARGV[base + 5], job_id = job, subject = ARGV[base + 2]}))
     send = 1
   end
   if send == 1 and stream ~= "" then

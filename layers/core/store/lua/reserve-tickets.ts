@@ -26,7 +26,7 @@ export async function reserveTickets(
   for (const it of items) args.push(it.payload_hash, it.job_id, it.subject, it.body, it.customer_id ?? "", it.ticket_id);
   const reply = await redis.run<(string | number)[]>(
     script,
-    [keys.seq, keys.counters, opts.intakeStream ?? "", ...items.map((it) => keys.ticket(it.ticket_id))],
+    [keys.seq, keys.counters, opts.intakeStream ?? "", keys.outbox, ...items.map((it) => keys.ticket(it.ticket_id))],
     args,
   );
   if (reply[0] === "conflict") return { ok: false, conflictIndex: Number(reply[1]) - 1 };
