@@ -44,7 +44,7 @@ const variables = z.object({
     DEDUP_SIM_THRESHOLD: num(0.9).pipe(z.number().gt(0).lt(1)),
     DEDUP_MIN_COUNT: int(10, 1),
     // Threshold for the lexical signature that dedup falls back to while the breaker is open.
-    DEDUP_LEXICAL_THRESHOLD: num(0.8).pipe(z.number().gt(0).lt(1)),
+    DEDUP_LEXICAL_THRESHOLD: num(0.6).pipe(z.number().gt(0).lt(1)),
     DEDUP_WINDOW_SECONDS: int(300, 1),
     TRANSFORMER_LATENCY_MS: int(500, 1),
     // A model call still running after this long is abandoned and counted as a failure.
@@ -55,6 +55,15 @@ const variables = z.object({
     DASHBOARD_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../../dashboard/dist/", import.meta.url)))),
     CIRCUIT_COOLDOWN_SECONDS: num(60).pipe(z.number().positive()),
     CIRCUIT_HALF_OPEN_PROBES: int(3, 1),
+    // Breaker window (README "Circuit breaker"): the last CIRCUIT_WINDOW_SIZE calls, judged once CIRCUIT_MIN_CALLS
+    // are in; rates in percent; a call is slow past TRANSFORMER_LATENCY_MS per CIRCUIT_UNIT_TOKENS padded
+    // tokens (0 = flat); the open wait doubles from CIRCUIT_COOLDOWN_SECONDS up to CIRCUIT_MAX_COOLDOWN_SECONDS.
+    CIRCUIT_WINDOW_SIZE: int(10, 1).pipe(z.number().max(1000)),
+    CIRCUIT_MIN_CALLS: int(3, 1),
+    CIRCUIT_FAILURE_RATE: num(50).pipe(z.number().gt(0).max(100)),
+    CIRCUIT_SLOW_RATE: num(60).pipe(z.number().gt(0).max(100)),
+    CIRCUIT_UNIT_TOKENS: int(256, 0),
+    CIRCUIT_MAX_COOLDOWN_SECONDS: num(600).pipe(z.number().positive()),
     ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),
 
     API_KEY: secretString,
