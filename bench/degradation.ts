@@ -94,7 +94,7 @@ async function run(scenario: string, opts: { hogs?: number; fault?: Fault; env?:
     for (let i = 0; i < labelled.length; i += 50) {
       if (i === labelled.length / 2) faulty.state.fault = "none";
       await acceptTickets(rt, labelled.slice(i, i + 50).map((t) => ({ ticket_id: `${scenario}-${t.id}`, subject: t.subject, body: t.body })));
-      await sleep(250);
+      await sleep(500);
     }
     const views = [];
     for (const t of labelled) {
@@ -132,22 +132,22 @@ async function run(scenario: string, opts: { hogs?: number; fault?: Fault; env?:
 }
 
 export async function benchDegradation(): Promise<Record<string, number>> {
-  // (c)/(d) wait out the cooldown before probing; 5 s instead of 60 keeps the run short (printed below).
-  const fast = { CIRCUIT_COOLDOWN_SECONDS: "5" };
+  // (c)/(d) wait out the cooldown before probing; 2 s instead of 60 lets the run (6 s of arrivals) see it close.
+  const fast = { CIRCUIT_COOLDOWN_SECONDS: "2" };
   const rows = [
     await run("a-idle", {}),
     await run("b-4-cpu-hogs", { hogs: 4 }),
     await run("c-encoder-10x-slow", { fault: "slow", env: fast }),
     await run("d-encoder-throws", { fault: "throw", env: fast }),
   ];
-  console.log(`\n## Degradation: ${N} labelled tickets through the local pipeline (batches of 50 every 250 ms)`);
+  console.log(`\n## Degradation: ${N} labelled tickets through the local pipeline (batches of 50 every 500 ms)`);
   console.log("scenario             model share  category acc  urgency AUC  drain s  breaker transitions (final state)");
   for (const r of rows) {
     console.log(
       `${r.scenario.padEnd(20)} ${fmt(100 * r.model_share, 1).padStart(10)}%  ${fmt(r.category_accuracy, 3).padStart(12)}  ${fmt(r.urgency_auc, 3).padStart(11)}  ${fmt(r.drain_s, 1).padStart(7)}  ${r.transitions} (${r.final_state})`,
     );
   }
-  console.log("(c), (d): the fault lasts for the first 300 tickets, then the encoder is healthy; CIRCUIT_COOLDOWN_SECONDS=5 there, defaults elsewhere");
+  console.log("(c), (d): the fault lasts for the first 300 tickets, then the encoder is healthy; CIRCUIT_COOLDOWN_SECONDS=2 there, defaults elsewhere");
   console.log(`targets: (b) model share ≥ 95% and category accuracy within 0.01 of (a); (c)/(d) opens within 3 calls, drains, ends closed`);
   const [a, b] = rows;
   return { idle_model_share: a!.model_share, hogs_model_share: b!.model_share, hogs_accuracy_delta: a!.category_accuracy - b!.category_accuracy };

@@ -150,7 +150,7 @@ describe("flash-flood suppression", () => {
 
   it("groups an identical flood lexically while the breaker is open", async () => {
     const rt = runtime();
-    await breakerReport(rt.redis, rt.keys, { epoch: 0, permission: "call", healthy: false, maxProbes: 3 });
+    await breakerReport(rt.redis, rt.keys, { epoch: 0, permission: "call", outcome: "failure", maxProbes: 3 });
     await processAll(rt, flood("lex", 11));
     expect((await getTicket(rt, "lex-0")).model).toBe("baseline");
     const [incident] = await listIncidents(rt, 50);
@@ -184,7 +184,7 @@ describe("window search", () => {
     await dedup.process(tickets.slice(0, 150).map((t) => ({ ...t, classification: { ...t.classification } })));
     await dedup.sync();
     const found = await dedup.neighbours(
-      tickets.slice(150).map((t) => ({ ticket_id: t.ticket_id, space: "semantic" as const, vector: t.classification.embedding })),
+      tickets.slice(150).map((t) => ({ ticket_id: t.ticket_id, embedding: t.classification.embedding })),
     );
     let total = 0;
     for (let i = 150; i < 300; i++) {

@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Permission } from "../domain/breaker.js";
+import { breakerSettings, callBudgetMs, judgeCall } from "../domain/breaker.js";
 import { classifyBaseline, type Classification } from "../domain/classification.js";
 import type { Config } from "../config.js";
 import type { EventBus } from "../ports/event-bus.js";
@@ -95,15 +95,19 @@ export class ModelRouter implements Classifier {
 
   private async classifyGroup(models: Models, texts: string[], ids: number[][]): Promise<Classification[]> {
     const { config, redis, keys, logger } = this.deps;
-    const breaker = {
-      cooldownMs: config.CIRCUIT_COOLDOWN_SECONDS * 1000,
-      maxProbes: config.CIRCUIT_HALF_OPEN_PROBES,
-      staleMs: config.CIRCUIT_COOLDOWN_SECONDS * 1000 + config.TRANSFORMER_HARD_TIMEOUT_MS,
-    };
-    const { permission, epoch, transition } = await breakerPermit(redis, keys, breaker);
+    const breaker = breakerSettings(config);
+    const { permission, epoch, transition } = await breakerPermit(redis, keys, {
+      cooldownMs: breaker.cooldownMs,
+      maxCooldownMs: breaker.maxCooldownMs,
+      maxProbes: breaker.maxProbes,
+      staleMs: breaker.staleProbeMs,
+    });
     await this.announce(transition);
     if (permission === "reject") return texts.map(classifyBaseline);
 
+    // Slowness is judged per unit of work: the budget grows with the padded tokens the call carries.
+    const padded = ids.length * Math.max(...ids.map((x) => x.length));
+    const budgetMs = callBudgetMs(padded, config.TRANSFORMER_LATENCY_MS, config.CIRCUIT_UNIT_TOKENS);
     let embeddings: Float32Array[] | undefined;
     let failure: unknown;
     const started = performance.now();
@@ -113,22 +117,26 @@ export class ModelRouter implements Classifier {
       failure = err;
     }
     const latencyMs = performance.now() - started;
-    const healthy = failure === undefined && latencyMs <= config.TRANSFORMER_LATENCY_MS;
-    await this.reportOutcome(epoch, permission, healthy, breaker.maxProbes);
+    const outcome = judgeCall({ failed: embeddings === undefined, latencyMs, budgetMs });
+    const t = await breakerReport(redis, keys, {
+      epoch,
+      permission,
+      outcome,
+      maxProbes: breaker.maxProbes,
+      windowSize: breaker.windowSize,
+      minCalls: breaker.minCalls,
+      failureRatePct: breaker.failureRatePct,
+      slowRatePct: breaker.slowRatePct,
+    });
+    await this.announce(t);
     if (!embeddings) {
       logger.warn("transformer call failed; baseline used", { error: failure as Error, tickets: texts.length });
       return texts.map(classifyBaseline);
     }
-    const padded = ids.length * Math.max(...ids.map((x) => x.length));
-    if (healthy) this.msPerToken = 0.8 * this.msPerToken! + 0.2 * (latencyMs / padded);
-    else logger.warn("transformer call over budget", { latency_ms: Math.round(latencyMs), tickets: texts.length });
+    if (outcome === "success") this.msPerToken = 0.8 * this.msPerToken! + 0.2 * (latencyMs / padded);
+    else logger.warn("transformer call over budget", { latency_ms: Math.round(latencyMs), budget_ms: Math.round(budgetMs), tickets: texts.length, padded_tokens: padded });
     // Over budget still yields a good answer: use it, the breaker has already taken note.
     return embeddings.map((embedding) => ({ ...models.heads.apply(embedding), model: "transformer" as const, embedding }));
-  }
-
-  private async reportOutcome(epoch: number, permission: Permission, healthy: boolean, maxProbes: number) {
-    const t = await breakerReport(this.deps.redis, this.deps.keys, { epoch, permission, healthy, maxProbes });
-    await this.announce(t);
   }
 
   private async announce(t: Transition) {

@@ -1,20 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { Classification } from "../../domain/classification.js";
-import { decideDedup, type DedupSpace } from "../../domain/dedup.js";
+import { decideDedup, similarityMargin, type DedupSignature, type DedupSpace, type DedupThresholds } from "../../domain/dedup.js";
 import { LEXICAL_DIM, lexicalSignature } from "../../domain/lexical.js";
-import { dot } from "../../domain/vectors.js";
 import { EMBEDDING_DIM } from "../../ml/dimensions.js";
 import type { SimilaritySearch } from "../../ml/similarity.js";
-import type { BusEvent } from "../../ports/event-bus.js";
 import type { Runtime } from "../../runtime.js";
 import { readWindow, windowAppend } from "../../store/dedup-window.js";
 import { dedupApply, incidentsVersion, readOpenIncidentVectors } from "../../store/incidents.js";
+import { packRepresentatives, REPRESENTATIVES, spread, unpackRepresentatives } from "./representatives.js";
 import { packVector, SpaceMirror, unpackVector, type WindowMirror } from "./window-mirror.js";
 
 export interface DedupInput {
   ticket_id: string;
   subject: string;
-  /** subject + " " + body: what the lexical signature reads when there is no embedding. */
+  /** subject + " " + body: what the lexical signature reads. */
   text: string;
   classification: Classification;
 }
@@ -24,21 +23,38 @@ export interface DedupResult {
   incidentOf: Map<string, string>;
 }
 
+/** A ticket as the window search sees it: its lexical signature always, its embedding when it has one. */
+export interface DedupQuery extends DedupSignature {
+  ticket_id: string;
+}
+
+type Item = DedupInput & DedupQuery & { lexical: Float32Array };
+
 const SYNC_PAGE = 5_000;
 
 /**
  * Flash-flood suppression (DESIGN §5) for one batch. The window lives in Redis (the dedup log); this
  * process keeps a mirror of it, brought up to date before every search, so a search never fetches vectors
- * from Redis. Decisions are pure (domain/dedup.ts); incidents are created and linked only by a Lua script.
+ * from Redis. Every ticket is logged with its lexical signature and, when the model scored it, its
+ * embedding; two tickets are compared semantically when both have embeddings, else lexically, so a flood
+ * that straddles a breaker change is counted as one. The log also carries the incidents' links, so the
+ * mirror knows which window tickets are in which incident: a ticket whose look-alikes are in an open
+ * incident joins it. Decisions are pure (domain/dedup.ts); incidents are created and linked only by a Lua
+ * script.
  */
 export class Deduplicator {
   private readonly mirror: WindowMirror = {
     semantic: new SpaceMirror(EMBEDDING_DIM),
     lexical: new SpaceMirror(LEXICAL_DIM),
+    shadow: new SpaceMirror(LEXICAL_DIM),
   };
   private lastId: string | undefined;
+  /** Window tickets' incidents, as logged by dedup-apply, with the log times to forget them by. */
+  private readonly incidentOfTicket = new Map<string, string>();
+  private readonly linkTimes: { timeMs: number; ticket_id: string }[] = [];
+  private linkStart = 0;
   private incidentsVersion: string | null | undefined;
-  private openIncidents: { incident_id: string; space: DedupSpace; vector: Float32Array }[] = [];
+  private openIncidents = new Map<string, DedupSignature[]>();
 
   constructor(
     private readonly rt: Pick<Runtime, "config" | "redis" | "keys">,
@@ -49,8 +65,8 @@ export class Deduplicator {
     return this.rt.config.DEDUP_WINDOW_SECONDS * 1000;
   }
 
-  private threshold(space: DedupSpace) {
-    return space === "semantic" ? this.rt.config.DEDUP_SIM_THRESHOLD : this.rt.config.DEDUP_LEXICAL_THRESHOLD;
+  private get thresholds(): DedupThresholds {
+    return { semantic: this.rt.config.DEDUP_SIM_THRESHOLD, lexical: this.rt.config.DEDUP_LEXICAL_THRESHOLD };
   }
 
   /** Brings the mirror up to the log's end: a cold process loads the whole window once, then only what is new. */
@@ -59,27 +75,51 @@ export class Deduplicator {
     let from = this.lastId ? `(${this.lastId}` : `${now - this.windowMs}-0`;
     for (;;) {
       const page = await readWindow(this.rt, from, SYNC_PAGE);
-      for (const { id, ticket_id, space, vector } of page) {
-        const mirror = this.mirror[space as DedupSpace];
-        if (ticket_id && mirror) mirror.add(ticket_id, Number(id.split("-")[0]), unpackVector(vector));
-        this.lastId = id;
+      for (const e of page) {
+        const timeMs = Number(e.id.split("-")[0]);
+        if (e.incident_id) {
+          for (const id of e.linked) this.noteLink(id, e.incident_id, timeMs);
+        } else if (e.ticket_id && e.vector) {
+          if (e.space === "semantic") {
+            this.mirror.semantic.add(e.ticket_id, timeMs, unpackVector(e.vector));
+            if (e.lexical) this.mirror.shadow.add(e.ticket_id, timeMs, unpackVector(e.lexical));
+          } else if (e.space === "lexical") {
+            this.mirror.lexical.add(e.ticket_id, timeMs, unpackVector(e.vector));
+          }
+        }
+        this.lastId = e.id;
       }
       if (page.length < SYNC_PAGE) break;
       from = `(${this.lastId}`;
     }
-    for (const m of Object.values(this.mirror)) m.expire(now - this.windowMs);
+    this.expire(now - this.windowMs);
 
     if ((await incidentsVersion(this.rt)) !== this.incidentsVersion) {
       const { version, vectors } = await readOpenIncidentVectors(this.rt);
-      this.openIncidents = vectors.flatMap(({ incident_id, packed }) => {
-        const [space, vec] = (packed ?? "").split("|");
-        return space && vec ? [{ incident_id, space: space as DedupSpace, vector: unpackVector(vec) }] : [];
-      });
+      this.openIncidents = new Map(vectors.map(({ incident_id, packed }) => [incident_id, unpackRepresentatives(packed)]));
       this.incidentsVersion = version;
     }
   }
 
-  /** The number of window tickets the mirror holds, per space. */
+  private noteLink(ticketId: string, incidentId: string, timeMs: number) {
+    this.incidentOfTicket.set(ticketId, incidentId);
+    this.linkTimes.push({ timeMs, ticket_id: ticketId });
+  }
+
+  private expire(cutoffMs: number) {
+    for (const m of Object.values(this.mirror)) m.expire(cutoffMs);
+    // A link is logged after its ticket, so a link older than the window is of a ticket that has left it.
+    while (this.linkStart < this.linkTimes.length && this.linkTimes[this.linkStart]!.timeMs < cutoffMs) {
+      const { ticket_id } = this.linkTimes[this.linkStart++]!;
+      if (!this.mirror.semantic.get(ticket_id) && !this.mirror.lexical.get(ticket_id)) this.incidentOfTicket.delete(ticket_id);
+    }
+    if (this.linkStart > 1024 && this.linkStart * 2 > this.linkTimes.length) {
+      this.linkTimes.splice(0, this.linkStart);
+      this.linkStart = 0;
+    }
+  }
+
+  /** The number of window tickets the mirror holds, by how they are compared. */
   windowSize(): Record<DedupSpace, number> {
     return { semantic: this.mirror.semantic.size, lexical: this.mirror.lexical.size };
   }
@@ -87,74 +127,106 @@ export class Deduplicator {
   async process(batch: DedupInput[]): Promise<DedupResult> {
     const result: DedupResult = { incidentOf: new Map() };
     if (batch.length === 0) return result;
-    const items = batch.map((t) => {
-      const semantic = t.classification.embedding;
-      const space: DedupSpace = semantic ? "semantic" : "lexical";
-      return { ...t, space, vector: semantic ?? lexicalSignature(t.text) };
-    });
+    const items: Item[] = batch.map((t) => ({
+      ...t,
+      embedding: t.classification.embedding,
+      lexical: lexicalSignature(t.text),
+    }));
     // Log first, then sync: the batch sees itself, and of two workers logging at once the later syncer
     // sees both batches.
     await windowAppend(
       this.rt.redis,
       this.rt.keys,
       this.windowMs,
-      items.map((it) => ({ ticket_id: it.ticket_id, space: it.space, vector: packVector(it.vector) })),
+      items.map((it) =>
+        it.embedding
+          ? { ticket_id: it.ticket_id, space: "semantic" as const, vector: packVector(it.embedding), lexical: packVector(it.lexical) }
+          : { ticket_id: it.ticket_id, space: "lexical" as const, vector: packVector(it.lexical) },
+      ),
     );
     await this.sync();
 
-    // An open incident that matches settles a ticket without a window search (during a flood, that is
-    // nearly every ticket); n(t) is computed for the others only.
-    const withBest = items.map((it) => ({ it, best: this.bestIncident(it.space, it.vector) }));
-    const similar = await this.neighbours(withBest.filter(({ best }) => !best).map(({ it }) => it));
-    for (const { it, best } of withBest) {
+    const similar = await this.neighbours(items);
+    for (const it of items) {
       if (result.incidentOf.has(it.ticket_id)) continue; // linked by an earlier ticket of this batch
-      await this.decide(it, best, similar.get(it.ticket_id) ?? [], result);
+      await this.decide(it, similar.get(it.ticket_id) ?? [], result);
     }
     return result;
   }
 
-  /** n(t): for every ticket, the window tickets (itself excluded) above its space's threshold. */
-  async neighbours(items: { ticket_id: string; space: DedupSpace; vector: Float32Array }[]) {
-    const out = new Map<string, string[]>();
+  /**
+   * n(t): for every ticket, the window tickets (itself excluded) above the threshold, each once — searched
+   * semantically among those with embeddings (when it has one) and lexically among those without (all of
+   * them when it has none).
+   */
+  async neighbours(items: DedupQuery[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, Set<string>>(items.map((it) => [it.ticket_id, new Set<string>()]));
     const search = await this.search();
-    for (const space of ["semantic", "lexical"] as const) {
-      const mine = items.filter((it) => it.space === space);
-      if (!mine.length) continue;
-      const window = this.mirror[space].view();
-      const pairs = await search.pairs(mine.map((it) => it.vector), window, this.threshold(space));
-      for (const it of mine) out.set(it.ticket_id, []);
-      for (const [q, row] of pairs) {
+    const th = this.thresholds;
+    const runs: { mirror: SpaceMirror; threshold: number; queries: { id: string; v: Float32Array }[] }[] = [
+      { mirror: this.mirror.semantic, threshold: th.semantic, queries: items.flatMap((it) => (it.embedding ? [{ id: it.ticket_id, v: it.embedding }] : [])) },
+      { mirror: this.mirror.lexical, threshold: th.lexical, queries: items.flatMap((it) => (it.lexical ? [{ id: it.ticket_id, v: it.lexical }] : [])) },
+      {
+        mirror: this.mirror.shadow,
+        threshold: th.lexical,
+        queries: items.flatMap((it) => (!it.embedding && it.lexical ? [{ id: it.ticket_id, v: it.lexical }] : [])),
+      },
+    ];
+    for (const { mirror, threshold, queries } of runs) {
+      if (!queries.length || !mirror.size) continue;
+      const window = mirror.view();
+      for (const [q, row] of await search.pairs(
+        queries.map((x) => x.v),
+        window,
+        threshold,
+      )) {
         const id = window.idAt(row);
-        if (id !== mine[q]!.ticket_id) out.get(mine[q]!.ticket_id)!.push(id);
+        if (id !== queries[q]!.id) found.get(queries[q]!.id)!.add(id);
       }
     }
-    return out;
+    return new Map([...found].map(([id, s]) => [id, [...s]]));
   }
 
-  private bestIncident(space: DedupSpace, vector: Float32Array) {
+  /** The open incident whose representatives the ticket is most similar to, above the threshold. */
+  private bestIncident(sig: DedupSignature) {
     let best: { incident_id: string; similarity: number } | null = null;
-    for (const inc of this.openIncidents) {
-      if (inc.space !== space) continue;
-      const similarity = dot(inc.vector, vector);
-      if (similarity > this.threshold(space) && (!best || similarity > best.similarity)) best = { incident_id: inc.incident_id, similarity };
+    for (const [incident_id, reps] of this.openIncidents) {
+      for (const rep of reps) {
+        const margin = similarityMargin(sig, rep, this.thresholds);
+        if (margin !== null && margin > 0 && (!best || margin > best.similarity)) best = { incident_id, similarity: margin };
+      }
     }
     return best;
   }
 
-  private async decide(
-    it: DedupInput & { space: DedupSpace; vector: Float32Array },
-    initialBest: { incident_id: string; similarity: number } | null,
-    initiallySimilar: string[],
-    result: DedupResult,
-  ): Promise<void> {
+  /** The signature of a window ticket, for an incident's representatives. */
+  private signatureOf(id: string): DedupSignature | null {
+    const embedding = this.mirror.semantic.get(id);
+    const lexical = embedding ? this.mirror.shadow.get(id) : this.mirror.lexical.get(id);
+    return embedding || lexical ? { embedding, lexical } : null;
+  }
+
+  private async decide(it: Item, similar: string[], result: DedupResult): Promise<void> {
     const { redis, keys, config } = this.rt;
-    // An incident created by an earlier ticket of this batch counts too.
-    let best = initialBest ?? this.bestIncident(it.space, it.vector);
-    let similar = initiallySimilar;
     for (;;) {
-      const decision = decideDedup(it.ticket_id, { similar, bestIncident: best }, config.DEDUP_MIN_COUNT);
+      const decision = decideDedup(
+        it.ticket_id,
+        {
+          similar,
+          openIncidentOf: (id) => {
+            const inc = this.incidentOfTicket.get(id);
+            return inc && this.openIncidents.has(inc) ? inc : undefined;
+          },
+          bestIncident: this.bestIncident(it),
+        },
+        config.DEDUP_MIN_COUNT,
+      );
       if (decision.action === "none") return;
-      const now = new Date();
+      let reps: ReturnType<typeof this.signatureOf>[] = [];
+      if (decision.action === "create") {
+        const others = spread(decision.members.slice(1), REPRESENTATIVES - 1).map((id) => this.signatureOf(id));
+        reps = [{ embedding: it.embedding, lexical: it.lexical }, ...others];
+      }
       const applied = await dedupApply(
         redis,
         keys,
@@ -166,26 +238,31 @@ export class Deduplicator {
               incident_id: `inc_${randomUUID()}`,
               summary: it.subject,
               category: it.classification.category,
-              space: it.space,
-              vector: packVector(it.vector),
+              space: it.embedding ? "semantic" : "lexical",
+              representatives: packRepresentatives(reps.filter((r): r is DedupSignature => r !== null)),
               members: decision.members,
             },
-        now,
+        now(),
       );
       if (applied.outcome === "closed") {
         // Resolved since our mirror looked: forget it and decide again without it.
-        this.openIncidents = this.openIncidents.filter((i) => i.incident_id !== best?.incident_id);
-        best = this.bestIncident(it.space, it.vector);
-        // The window was not searched for a ticket that had an incident to join; it is now.
-        if (!best) similar = (await this.neighbours([it])).get(it.ticket_id) ?? [];
+        this.openIncidents.delete(decision.action === "link" ? decision.incident_id : "");
         continue;
       }
       const { incident_id, newlyLinked, ticketIncident } = applied;
-      // The script appended its events (creation, the one master alert, links) to the outbox itself.
-      if (applied.outcome === "created") this.openIncidents.push({ incident_id, space: it.space, vector: it.vector });
-      for (const id of newlyLinked) result.incidentOf.set(id, incident_id);
+      // The script appended its events (creation, the one master alert, links) to the outbox itself, and
+      // its links to the dedup log; this batch's later tickets see them now.
+      if (applied.outcome === "created") this.openIncidents.set(incident_id, reps.filter((r): r is DedupSignature => r !== null));
+      else if (!this.openIncidents.has(incident_id)) this.openIncidents.set(incident_id, []);
+      const t = Date.now();
+      for (const id of newlyLinked) {
+        this.noteLink(id, incident_id, t);
+        result.incidentOf.set(id, incident_id);
+      }
       if (ticketIncident) result.incidentOf.set(it.ticket_id, ticketIncident);
       return;
     }
   }
 }
+
+const now = () => new Date();

@@ -1,4 +1,3 @@
-import type { DedupSpace } from "../../domain/dedup.js";
 import { quantize, WINDOW_LEVELS } from "../../domain/quantize.js";
 import type { WindowView } from "../../ml/similarity.js";
 
@@ -25,7 +24,9 @@ export class SpaceMirror {
   private ids: string[] = [];
   private times: number[] = [];
   private start = 0;
-  private readonly present = new Set<string>();
+  // Row of each live id, counted from the mirror's beginning (rows dropped by compaction included).
+  private readonly rowOf = new Map<string, number>();
+  private dropped = 0;
 
   constructor(readonly dim: number) {
     this.data = new Float32Array(1024 * dim);
@@ -38,7 +39,7 @@ export class SpaceMirror {
   }
 
   add(id: string, timeMs: number, v: Float32Array) {
-    if (this.present.has(id) || v.length !== this.dim) return; // a redelivered ticket is in once
+    if (this.rowOf.has(id) || v.length !== this.dim) return; // a redelivered ticket is in once
     const row = this.ids.length;
     if ((row + 1) * this.dim > this.data.length) this.grow(row + 1);
     this.data.set(v, row * this.dim);
@@ -49,13 +50,21 @@ export class SpaceMirror {
     this.maxL1 = Math.max(this.maxL1, l1);
     this.ids.push(id);
     this.times.push(timeMs);
-    this.present.add(id);
+    this.rowOf.set(id, this.dropped + row);
+  }
+
+  /** A copy of the vector of a live window ticket. */
+  get(id: string): Float32Array | undefined {
+    const at = this.rowOf.get(id);
+    if (at === undefined) return undefined;
+    const row = at - this.dropped;
+    return this.data.slice(row * this.dim, (row + 1) * this.dim);
   }
 
   /** Forgets entries logged before `cutoffMs` (the log is in time order, so they are at the front). */
   expire(cutoffMs: number) {
     while (this.start < this.ids.length && this.times[this.start]! < cutoffMs) {
-      this.present.delete(this.ids[this.start]!);
+      this.rowOf.delete(this.ids[this.start]!);
       this.start++;
     }
     if (this.start > 1024 && this.start * 2 > this.ids.length) this.compact();
@@ -95,8 +104,18 @@ export class SpaceMirror {
     this.scales.copyWithin(0, from, to);
     this.ids = this.ids.slice(from);
     this.times = this.times.slice(from);
+    this.dropped += from;
     this.start = 0;
   }
 }
 
-export type WindowMirror = Record<DedupSpace, SpaceMirror>;
+/**
+ * The worker's copy of the window, one matrix per kind of vector, so each comparison DESIGN §5 asks for is
+ * one exact search: `semantic` the embeddings, `lexical` the lexical signatures of the tickets that have no
+ * embedding, `shadow` the lexical signatures of those that have one (searched by tickets without one).
+ */
+export interface WindowMirror {
+  semantic: SpaceMirror;
+  lexical: SpaceMirror;
+  shadow: SpaceMirror;
+}

@@ -1,4 +1,4 @@
-import type { BreakerStateName, Permission } from "../../domain/breaker.js";
+import { OUTCOME_LETTER, SEED_RULE, type BreakerStateName, type CallOutcome, type Permission } from "../../domain/breaker.js";
 import type { Keys } from "../keys.js";
 import type { RedisPort } from "../redis-port.js";
 import { loadLua } from "./load.js";
@@ -12,15 +12,24 @@ export interface Transition {
   openedAtMs: number;
 }
 
+/** The window rule a report is judged by; left out, the seed's (any single slow or failed call opens). */
+export interface WindowRule {
+  windowSize?: number;
+  minCalls?: number;
+  failureRatePct?: number;
+  slowRatePct?: number;
+}
+
 export async function breakerPermit(
   redis: RedisPort,
   keys: Keys,
-  a: { nowMs?: number; cooldownMs: number; maxProbes: number; staleMs: number },
+  /** maxCooldownMs left out = cooldownMs: the open wait does not grow (the seed's rule). */
+  a: { nowMs?: number; cooldownMs: number; maxProbes: number; staleMs: number; maxCooldownMs?: number },
 ): Promise<{ permission: Permission; epoch: number; transition: Transition }> {
   const [permission, epoch, from, to, openedAt] = await redis.run<[Permission, number, BreakerStateName, BreakerStateName, number]>(
     permitScript,
     [keys.breaker],
-    [a.nowMs ?? "", a.cooldownMs, a.maxProbes, a.staleMs],
+    [a.nowMs ?? "", a.cooldownMs, a.maxProbes, a.staleMs, a.maxCooldownMs ?? a.cooldownMs],
   );
   return { permission, epoch: Number(epoch), transition: { from, to, openedAtMs: Number(openedAt) } };
 }
@@ -28,12 +37,24 @@ export async function breakerPermit(
 export async function breakerReport(
   redis: RedisPort,
   keys: Keys,
-  a: { nowMs?: number; epoch: number; permission: Permission; healthy: boolean; maxProbes: number },
+  /** `outcome`, or (older callers) `healthy`: false counts as a failure. */
+  a: { nowMs?: number; epoch: number; permission: Permission; outcome?: CallOutcome; healthy?: boolean; maxProbes: number } & WindowRule,
 ): Promise<Transition> {
+  const outcome: CallOutcome = a.outcome ?? (a.healthy === false ? "failure" : "success");
   const [from, to, openedAt] = await redis.run<[BreakerStateName, BreakerStateName, number, number]>(
     reportScript,
     [keys.breaker],
-    [a.nowMs ?? "", a.epoch, a.permission, a.healthy ? 1 : 0, a.maxProbes],
+    [
+      a.nowMs ?? "",
+      a.epoch,
+      a.permission,
+      OUTCOME_LETTER[outcome],
+      a.maxProbes,
+      a.windowSize ?? SEED_RULE.windowSize,
+      a.minCalls ?? SEED_RULE.minCalls,
+      a.failureRatePct ?? SEED_RULE.failureRatePct,
+      a.slowRatePct ?? SEED_RULE.slowRatePct,
+    ],
   );
   return { from, to, openedAtMs: Number(openedAt) };
 }

@@ -1,25 +1,27 @@
 --[[
 dedup-apply: carry out one ticket's dedup decision; the one place incidents are created, so a flood seen by
 several workers at once still yields exactly one.
-  link:   link the ticket to the incident if it is still open; else reply "closed" (resolved incidents take
-          no new links).
-  create: if any member is already in an open incident, the flood has one: link the unlinked members to
-          it. Otherwise create the incident (the ticket is its root and its vector the representative) and
-          link every member not yet linked. Members already in a resolved incident stay where they are.
-KEYS[1] incidents zset (by creation ms)  KEYS[2] open incidents set  KEYS[3] incident vectors hash
-KEYS[4] incidents version counter   KEYS[5] assignments zset   KEYS[6] outbox stream
+  link:   link the ticket (and the look-alikes given with it, those not yet in an incident) to the incident
+          if it is still open; else reply "closed" (resolved incidents take no new links).
+  create: if any member (the ticket or one of its look-alikes) is already in an open incident, the flood has
+          one: link the unlinked members to it (the open incident holding most of them). Otherwise create the
+          incident (the ticket is its root; the representatives are stored for the workers' mirrors) and link
+          every member not yet linked. Members already in a resolved incident stay where they are.
+KEYS[1] incidents zset (by creation ms)  KEYS[2] open incidents set  KEYS[3] incident representatives hash
+KEYS[4] incidents version counter   KEYS[5] assignments zset   KEYS[6] outbox stream   KEYS[7] dedup log stream
 ARGV[1] "link" | "create"   ARGV[2] ticket id   ARGV[3] ticket key prefix   ARGV[4] incident key prefix
 ARGV[5] agent key prefix   ARGV[6] now ISO   ARGV[7] now ms
-  link:   ARGV[8] incident id
-  create: ARGV[8] new incident id   ARGV[9] summary   ARGV[10] category   ARGV[11] space   ARGV[12] vector
-          ARGV[13..] member ticket ids (the ticket first)
+  link:   ARGV[8] incident id   ARGV[9..] look-alikes to link with the ticket
+  create: ARGV[8] new incident id   ARGV[9] summary   ARGV[10] category   ARGV[11] space of the root
+          ARGV[12] packed representatives (opaque here)   ARGV[13..] member ticket ids (the ticket first)
 A linked ticket that held a unit of some agent's capacity gives it back; it is recorded to the incident's
 owner, if the incident has one, without a unit of its own.
-Validates before writing: the five keys; each member's ticket hash, the agent it is with, its current
+Validates before writing: the seven keys; each member's ticket hash, the agent it is with, its current
 incident's hash; the target incident's hash, ticket list and owner.
 The events of what it did go to the outbox in the same step (a crash after it cannot lose the incident's one
 alert): ticket_linked_to_master_incident per newly linked ticket; on creation master_incident_created and the
-webhook intent webhook.master_incident.
+webhook intent webhook.master_incident. The links also go to the dedup log (i = incident, m = JSON array of
+the newly linked ticket ids), so every worker's mirror learns which window tickets are in which incident.
 Reply: {"linked" | "created", incident id, the ticket's incident after this ("" if none), newly linked ticket
        ids…} | {"closed"}
 ]]
@@ -61,11 +63,13 @@ need(KEYS[3], "hash")
 need(KEYS[4], "string")
 need(KEYS[5], "zset")
 need(KEYS[6], "stream")
+need(KEYS[7], "stream")
 local function emit(type, data)
   redis.call("XADD", KEYS[6], "*", "type", type, "data", cjson.encode(data))
 end
 local function emit_links(inc, linked)
   for _, ticket in ipairs(linked) do emit("ticket_linked_to_master_incident", {ticket_id = ticket, incident_id = inc}) end
+  if #linked > 0 then redis.call("XADD", KEYS[7], "*", "i", inc, "m", cjson.encode(linked)) end
 end
 local function check_incident(inc)
   need(ikey(inc), "hash")
@@ -83,9 +87,11 @@ local out = {}
 if action == "link" then
   check_incident(ARGV[8])
   check_member(tid)
+  for i = 9, #ARGV do check_member(ARGV[i]) end
   local inc = ARGV[8]
   if not is_open(inc) then return {"closed"} end
   link(inc, tid, out)
+  for i = 9, #ARGV do link(inc, ARGV[i], out) end
   redis.call("HSET", ikey(inc), "updated_at", now_iso)
   emit_links(inc, out)
   return {"linked", inc, own(), unpack(out)}
@@ -100,14 +106,23 @@ for _, m in ipairs(members) do
   if cur and cur ~= "" then check_incident(cur) end
 end
 check_incident(ARGV[8])
+-- The open incident holding most members (the first such, on a tie) takes the rest.
+local held, best, most = {}, nil, 0
 for _, m in ipairs(members) do
   local cur = redis.call("HGET", tprefix .. enc(m), "incident_id")
-  if cur and cur ~= "" and is_open(cur) then
-    for _, other in ipairs(members) do link(cur, other, out) end
-    redis.call("HSET", ikey(cur), "updated_at", now_iso)
-    emit_links(cur, out)
-    return {"linked", cur, own(), unpack(out)}
+  if cur and cur ~= "" then
+    if held[cur] == nil then held[cur] = is_open(cur) and 0 or false end
+    if held[cur] then
+      held[cur] = held[cur] + 1
+      if held[cur] > most then best, most = cur, held[cur] end
+    end
   end
+end
+if best then
+  for _, other in ipairs(members) do link(best, other, out) end
+  redis.call("HSET", ikey(best), "updated_at", now_iso)
+  emit_links(best, out)
+  return {"linked", best, own(), unpack(out)}
 end
 
 local inc = ARGV[8]
@@ -115,7 +130,7 @@ redis.call("HSET", ikey(inc), "incident_id", inc, "summary", ARGV[9], "root_tick
   "category", ARGV[10], "space", ARGV[11], "status", "open", "created_at", now_iso, "updated_at", now_iso)
 redis.call("ZADD", KEYS[1], now_ms, inc)
 redis.call("SADD", KEYS[2], inc)
-redis.call("HSET", KEYS[3], inc, ARGV[11] .. "|" .. ARGV[12])
+redis.call("HSET", KEYS[3], inc, ARGV[12])
 redis.call("INCR", KEYS[4])
 for _, m in ipairs(members) do link(inc, m, out) end
 local incident = {incident_id = inc, summary = ARGV[9], ticket_count = #out, category = ARGV[10]}

@@ -10,23 +10,37 @@ export type ApplyResult =
   | { outcome: "closed" };
 
 export type ApplyAction =
-  | { action: "link"; incident_id: string }
+  /** Link the ticket, and the look-alikes given (those not yet in an incident), to an open incident. */
+  | { action: "link"; incident_id: string; members?: string[] }
   | {
       action: "create";
       incident_id: string;
       summary: string;
       category: string;
+      /** The root ticket's space. */
       space: DedupSpace;
-      vector: string;
+      /** The incident's packed representatives (services/dedup/representatives.ts). */
+      representatives?: string;
+      /** Older callers: one representative vector of `space` (read as the former "space|vector" format). */
+      vector?: string;
       members: string[];
     };
 
-/** Applies the decision; the events of what it did are appended to `outbox` by the same script. */
+/**
+ * Applies the decision; the events of what it did are appended to the outbox, and its links to the dedup
+ * log, by the same script.
+ */
 export async function dedupApply(redis: RedisPort, keys: Keys, ticketId: string, a: ApplyAction, now: Date): Promise<ApplyResult> {
   const base = [a.action, ticketId, keys.ticketPrefix, keys.incidentPrefix, keys.agentPrefix, now.toISOString(), now.getTime()];
   const args =
-    a.action === "link" ? [...base, a.incident_id] : [...base, a.incident_id, a.summary, a.category, a.space, a.vector, ...a.members];
-  const reply = await redis.run<string[]>(script, [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion, keys.assignments, keys.outbox], args);
+    a.action === "link"
+      ? [...base, a.incident_id, ...(a.members ?? []).filter((m) => m !== ticketId)]
+      : [...base, a.incident_id, a.summary, a.category, a.space, a.representatives ?? (a.vector ? `${a.space}|${a.vector}` : ""), ...a.members];
+  const reply = await redis.run<string[]>(
+    script,
+    [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion, keys.assignments, keys.outbox, keys.dedupLog],
+    args,
+  );
   if (reply[0] === "closed") return { outcome: "closed" };
   return {
     outcome: reply[0] as "linked" | "created",

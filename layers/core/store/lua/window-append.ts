@@ -5,11 +5,17 @@ import { loadLua } from "./load.js";
 
 const script = loadLua("window-append");
 
-export function windowAppend(
-  redis: RedisPort,
-  keys: Keys,
-  windowMs: number,
-  entries: { ticket_id: string; space: DedupSpace; vector: string }[],
-): Promise<string> {
-  return redis.run<string>(script, [keys.dedupLog], [windowMs, ...entries.flatMap((e) => [e.ticket_id, e.space, e.vector])]);
+/**
+ * One ticket's dedup entry: `vector` is its embedding (space "semantic") or, without one, its lexical
+ * signature (space "lexical"); `lexical` is its lexical signature beside an embedding.
+ */
+export interface WindowAppendEntry {
+  ticket_id: string;
+  space: DedupSpace;
+  vector: string;
+  lexical?: string;
+}
+
+export function windowAppend(redis: RedisPort, keys: Keys, windowMs: number, entries: WindowAppendEntry[]): Promise<string> {
+  return redis.run<string>(script, [keys.dedupLog], [windowMs, ...entries.flatMap((e) => [e.ticket_id, e.space, e.vector, e.lexical ?? ""])]);
 }
