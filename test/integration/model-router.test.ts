@@ -29,6 +29,29 @@ const withEmbed = (real: Models, embedTokens: (ids: number[][]) => Promise<Float
   ...real,
   encoder: { ...real.encoder, tokenize: (t) => real.encoder.tokenize(t), embed: (t) => embedTokens(t.map(real.encoder.tokenize)), embedTokens },
 });
+/** The seed's rule as configuration: any single slow or failed call opens the breaker, the wait never grows. */
+const SEED_RULE_ENV = { CIRCUIT_WINDOW_SIZE: "1", CIRCUIT_MIN_CALLS: "1", CIRCUIT_SLOW_RATE: "100", CIRCUIT_FAILURE_RATE: "100" };
+
+/**
+ * Models whose encoder takes `latencyMs(padded tokens)` and was calibrated at `msPerToken`: a machine or
+ * model of known speed. The vectors are all the same unit vector (these tests look at the breaker only).
+ */
+const timedModels = (real: Models, msPerToken: number, latencyMs: (padded: number) => number): Models => ({
+  ...real,
+  msPerToken,
+  encoder: {
+    tokenize: (t) => real.encoder.tokenize(t),
+    embed: () => Promise.reject(new Error("not used")),
+    async embedTokens(ids) {
+      const padded = ids.length * Math.max(...ids.map((x) => x.length));
+      await new Promise((r) => setTimeout(r, latencyMs(padded)));
+      return ids.map(() => new Float32Array(384).fill(1 / Math.sqrt(384)));
+    },
+  },
+});
+/** 16 distinct tickets of about 25 tokens: one sub-batch of about 400 padded tokens at 0.05 ms/token. */
+const SIXTEEN = Array.from({ length: 16 }, (_, i) => `Ticket ${i}: ${"the export keeps failing ".repeat(5)}`);
+
 const realModels = () => {
   const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
   return loadModels(MODELS_DIR, ENCODER_THREADS);
@@ -51,8 +74,8 @@ describe("model router and circuit breaker, end to end", () => {
     expect((await breakerView(rt)).state).toBe("closed");
   });
 
-  it("opens on the first call over TRANSFORMER_LATENCY_MS=1; later tickets say baseline", async () => {
-    const rt = runtime({ TRANSFORMER_LATENCY_MS: "1" });
+  it("with the seed's rule, opens on the first call over TRANSFORMER_LATENCY_MS=1; later tickets say baseline", async () => {
+    const rt = runtime({ TRANSFORMER_LATENCY_MS: "1", ...SEED_RULE_ENV });
     await realModels(); // loaded before, so the call measures inference only
     await acceptTickets(rt, [{ ticket_id: "first", ...URGENT_TEXT }]);
     const worker = startWorker(rt);
@@ -74,7 +97,7 @@ describe("model router and circuit breaker, end to end", () => {
   });
 
   it("goes half-open after the cooldown and closes once its probes succeed within budget", async () => {
-    const slow = runtime({ TRANSFORMER_LATENCY_MS: "1", CIRCUIT_COOLDOWN_SECONDS: "1" });
+    const slow = runtime({ TRANSFORMER_LATENCY_MS: "1", CIRCUIT_COOLDOWN_SECONDS: "1", ...SEED_RULE_ENV });
     await realModels();
     await slow.classifier.classify(["anything at all"]);
     expect((await breakerView(slow)).state).toBe("open");
@@ -91,7 +114,7 @@ describe("model router and circuit breaker, end to end", () => {
   });
 
   it("reopens when a half-open probe is slow", async () => {
-    const slow = runtime({ TRANSFORMER_LATENCY_MS: "1", CIRCUIT_COOLDOWN_SECONDS: "0.5" });
+    const slow = runtime({ TRANSFORMER_LATENCY_MS: "1", CIRCUIT_COOLDOWN_SECONDS: "0.5", ...SEED_RULE_ENV });
     await realModels();
     await slow.classifier.classify(["one"]);
     await new Promise((r) => setTimeout(r, 600));
@@ -100,24 +123,58 @@ describe("model router and circuit breaker, end to end", () => {
     expect(await transitions(slow)).toEqual(["closed->open", "open->half_open", "half_open->open"]);
   });
 
-  it("treats a model that throws like a slow one: breaker opens, baseline answers", async () => {
+  it("treats a model that throws as failing: baseline answers, the breaker opens at the third call", async () => {
     const real = await realModels();
     const rt = runtime({}, async () => withEmbed(real, () => Promise.reject(new Error("onnx exploded"))));
-    const [c] = await rt.classifier.classify(["Our production site is down, urgent!"]);
-    expect(c!.model).toBe("baseline");
+    for (let i = 0; i < 3; i++) {
+      expect((await breakerView(rt)).state).toBe("closed");
+      const [c] = await rt.classifier.classify([`Our production site is down, urgent! ${i}`]);
+      expect(c!.model).toBe("baseline");
+    }
     expect((await breakerView(rt)).state).toBe("open");
+    expect(await transitions(rt)).toEqual(["closed->open"]);
   });
 
   it("treats a hung model call as a failure after the hard timeout", async () => {
     const real = await realModels();
-    const rt = runtime({ TRANSFORMER_HARD_TIMEOUT_MS: "200" }, async () => withEmbed(real, () => new Promise(() => {})));
+    const rt = runtime({ TRANSFORMER_HARD_TIMEOUT_MS: "200", ...SEED_RULE_ENV }, async () => withEmbed(real, () => new Promise(() => {})));
     const [c] = await rt.classifier.classify(["hello"]);
     expect(c!.model).toBe("baseline");
     expect((await breakerView(rt)).state).toBe("open");
   });
 
+  it("opens within three calls on an encoder 10× slower than calibrated (the shipped defaults)", async () => {
+    const real = await realModels();
+    // Calibrated at 0.05 ms/token; now 10× that: a 400-token sub-batch takes 200 ms against a 156 ms budget.
+    const rt = runtime({ TRANSFORMER_LATENCY_MS: "100" }, async () => timedModels(real, 0.05, (padded) => 10 * 0.05 * padded));
+    const models: string[] = [];
+    for (let i = 0; i < 4; i++) models.push((await rt.classifier.classify(SIXTEEN))[0]!.model);
+    // The slow calls' answers are still used; the fourth call takes the baseline.
+    expect(models).toEqual(["transformer", "transformer", "transformer", "baseline"]);
+    expect(await transitions(rt)).toEqual(["closed->open"]);
+  });
+
+  it("keeps a healthy encoder on a busy machine: a big sub-batch a little over the flat budget is not slow", async () => {
+    const real = await realModels();
+    // 6× slower than calibrated (0.3 ms/token): a ~430-token sub-batch takes ~130 ms, over the flat 100 ms and
+    // within 100 ms per 256 tokens (~170 ms); smaller sub-batches (the planner shrinks them) stay under 100 ms.
+    const busy = async () => timedModels(real, 0.05, (padded) => 0.3 * padded);
+    const rt = runtime({ TRANSFORMER_LATENCY_MS: "100" }, busy);
+    await rt.classifier.ready();
+    const lengths = SIXTEEN.map((t) => real.encoder.tokenize(t).length);
+    expect(rt.classifier.plan(lengths)).toHaveLength(1);
+    expect(0.3 * 16 * Math.max(...lengths)).toBeGreaterThan(110); // over the flat budget
+    for (let i = 0; i < 5; i++) expect((await rt.classifier.classify(SIXTEEN))[0]!.model).toBe("transformer");
+    expect((await breakerView(rt)).state).toBe("closed");
+
+    // The same calls judged flat (CIRCUIT_UNIT_TOKENS=0, the seed's budget per call) open it at the third.
+    const flat = runtime({ TRANSFORMER_LATENCY_MS: "100", CIRCUIT_UNIT_TOKENS: "0" }, busy);
+    for (let i = 0; i < 3; i++) await flat.classifier.classify(SIXTEEN);
+    expect((await breakerView(flat)).state).toBe("open");
+  });
+
   it("scores single texts (as POST /urgency-score does) through the breaker", async () => {
-    const rt = runtime({ TRANSFORMER_LATENCY_MS: "1" });
+    const rt = runtime({ TRANSFORMER_LATENCY_MS: "1", ...SEED_RULE_ENV });
     await realModels();
     const first = await rt.classifier.classify(["Everything is broken ASAP"]);
     const second = await rt.classifier.classify(["Everything is broken ASAP"]);
