@@ -111,7 +111,7 @@ export class Deduplicator {
     // A link is logged after its ticket, so a link older than the window is of a ticket that has left it.
     while (this.linkStart < this.linkTimes.length && this.linkTimes[this.linkStart]!.timeMs < cutoffMs) {
       const { ticket_id } = this.linkTimes[this.linkStart++]!;
-      if (!this.mirror.semantic.get(ticket_id) && !this.mirror.lexical.get(ticket_id)) this.incidentOfTicket.delete(ticket_id);
+      if (!this.mirror.semantic.has(ticket_id) && !this.mirror.lexical.has(ticket_id)) this.incidentOfTicket.delete(ticket_id);
     }
     if (this.linkStart > 1024 && this.linkStart * 2 > this.linkTimes.length) {
       this.linkTimes.splice(0, this.linkStart);

@@ -53,6 +53,10 @@ export class SpaceMirror {
     this.rowOf.set(id, this.dropped + row);
   }
 
+  has(id: string): boolean {
+    return this.rowOf.has(id);
+  }
+
   /** A copy of the vector of a live window ticket. */
   get(id: string): Float32Array | undefined {
     const at = this.rowOf.get(id);
