@@ -56,13 +56,14 @@ const variables = z.object({
     CIRCUIT_COOLDOWN_SECONDS: num(60).pipe(z.number().positive()),
     CIRCUIT_HALF_OPEN_PROBES: int(3, 1),
     // Breaker window (README "Circuit breaker"): the last CIRCUIT_WINDOW_SIZE calls, judged once CIRCUIT_MIN_CALLS
-    // are in; rates in percent; a call is slow past TRANSFORMER_LATENCY_MS per CIRCUIT_UNIT_TOKENS padded
-    // tokens (0 = flat); the open wait doubles from CIRCUIT_COOLDOWN_SECONDS up to CIRCUIT_MAX_COOLDOWN_SECONDS.
+    // are in; rates in percent; a call is slow past CIRCUIT_SLOW_FACTOR × its cost at the speed calibrated at
+    // load, never under TRANSFORMER_LATENCY_MS (0 = flat); the open wait doubles from CIRCUIT_COOLDOWN_SECONDS
+    // up to CIRCUIT_MAX_COOLDOWN_SECONDS.
     CIRCUIT_WINDOW_SIZE: int(10, 1).pipe(z.number().max(1000)),
     CIRCUIT_MIN_CALLS: int(3, 1),
     CIRCUIT_FAILURE_RATE: num(50).pipe(z.number().gt(0).max(100)),
     CIRCUIT_SLOW_RATE: num(60).pipe(z.number().gt(0).max(100)),
-    CIRCUIT_UNIT_TOKENS: int(256, 0),
+    CIRCUIT_SLOW_FACTOR: num(5).pipe(z.number().min(0)),
     CIRCUIT_MAX_COOLDOWN_SECONDS: num(600).pipe(z.number().positive()),
     ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),
 

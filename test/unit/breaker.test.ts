@@ -40,7 +40,7 @@ const seq = (spec: string): CallOutcome[] => [...spec].map((ch) => ({ s: "succes
 describe("breaker: the shipped configuration", () => {
   it("is the window described in README (10 calls, 3 before judging, 50% failures, 60% slow, wait 60 s → 600 s)", () => {
     expect(breakerSettings(loadConfig({}))).toEqual(cfg);
-    expect(loadConfig({}).CIRCUIT_UNIT_TOKENS).toBe(256);
+    expect(loadConfig({}).CIRCUIT_SLOW_FACTOR).toBe(5);
   });
 });
 
@@ -120,19 +120,21 @@ describe("breaker: the seed's rule as configuration (window 1, min 1, both rates
 });
 
 describe("breaker: per-unit slowness", () => {
-  it("gives a call the budget per unit of padded tokens, and never less than the flat budget", () => {
-    expect(callBudgetMs(60, 500, 256)).toBe(500); // one ticket of any length: the seed's budget
-    expect(callBudgetMs(256, 500, 256)).toBe(500);
-    expect(callBudgetMs(1024, 500, 256)).toBe(2000); // 16 × 64 tokens = 4 units
-    expect(callBudgetMs(1024, 500, 0)).toBe(500); // 0 = flat
+  const budget = (paddedTokens: number, slowFactor = 5) => callBudgetMs({ paddedTokens, calibratedMsPerToken: 0.2, latencyMs: 500, slowFactor });
+
+  it("gives a call slowFactor × its calibrated cost, never less than the flat budget", () => {
+    expect(budget(60)).toBe(500); // one ticket: 60 × 0.2 ms × 5 = 60 ms, so the seed's 500 ms
+    expect(budget(1024)).toBeCloseTo(1024); // 16 × 64 tokens: 205 ms calibrated × 5
+    expect(budget(4096)).toBeCloseTo(4096);
+    expect(budget(4096, 0)).toBe(500); // 0 = flat
   });
 
-  it("judges a big sub-batch a little over the flat budget healthy, a 10× slower one slow", () => {
-    const budgetMs = callBudgetMs(16 * 64, 500, 256);
-    expect(judgeCall({ failed: false, latencyMs: 620, budgetMs })).toBe("success");
-    expect(judgeCall({ failed: false, latencyMs: 10 * 400, budgetMs })).toBe("slow");
-    expect(judgeCall({ failed: true, latencyMs: 1, budgetMs })).toBe("failure");
-    expect(judgeCall({ failed: false, latencyMs: 620, budgetMs: callBudgetMs(16 * 64, 500, 0) })).toBe("slow");
+  it("judges a sub-batch 3× slower than calibrated (a busy machine) healthy, 10× slower (a sick model) slow", () => {
+    const calibrated = 1024 * 0.2;
+    expect(judgeCall({ failed: false, latencyMs: 3 * calibrated, budgetMs: budget(1024) })).toBe("success");
+    expect(judgeCall({ failed: false, latencyMs: 10 * calibrated, budgetMs: budget(1024) })).toBe("slow");
+    expect(judgeCall({ failed: true, latencyMs: 1, budgetMs: budget(1024) })).toBe("failure");
+    expect(judgeCall({ failed: false, latencyMs: 3 * calibrated, budgetMs: budget(1024, 0) })).toBe("slow"); // flat: the seed's rule
   });
 });
 

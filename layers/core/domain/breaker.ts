@@ -92,13 +92,15 @@ export const INITIAL_BREAKER: BreakerState = {
 export const OUTCOME_LETTER: Record<CallOutcome, string> = { success: "s", slow: "w", failure: "f" };
 
 /**
- * The latency budget of a call that carried `paddedTokens` (batch × longest): `latencyMs` per unit of
- * `unitTokens` padded tokens, and never less than `latencyMs` (one ticket of any length keeps the seed's
- * budget). `unitTokens` 0 = flat: every call gets `latencyMs`, whatever it carried.
+ * The latency budget of a call: `slowFactor` times what the call should take at the speed calibrated when the
+ * model was loaded (ms per padded token × the padded tokens it carried), and never less than `latencyMs` (the
+ * seed's budget for one ticket). So a bigger sub-batch is not a slower model, a busy machine (a few times
+ * slower) is not a sick model, and a model `slowFactor` times slower than it was is. `slowFactor` 0 = flat: every
+ * call gets `latencyMs`, whatever it carried.
  */
-export function callBudgetMs(paddedTokens: number, latencyMs: number, unitTokens: number): number {
-  if (unitTokens <= 0) return latencyMs;
-  return latencyMs * Math.max(1, paddedTokens / unitTokens);
+export function callBudgetMs(c: { paddedTokens: number; calibratedMsPerToken: number; latencyMs: number; slowFactor: number }): number {
+  if (c.slowFactor <= 0) return c.latencyMs;
+  return Math.max(c.latencyMs, c.slowFactor * c.calibratedMsPerToken * c.paddedTokens);
 }
 
 /** A finished (or abandoned) call's outcome against its budget. */

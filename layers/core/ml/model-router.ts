@@ -41,14 +41,18 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * ticket gives category, urgency and the embedding for dedup.
  */
 export class ModelRouter implements Classifier {
-  /** Cost of one padded token in a healthy call (ms): calibrated at load, then tracked. */
+  /** Cost of one padded token in a healthy call (ms): calibrated at load, then tracked (sizes sub-batches). */
   private msPerToken: number | undefined;
+  /** The same cost as calibrated at load, fixed: what "slow" is judged against (a drifting one would hide decay). */
+  private calibratedMsPerToken: number | undefined;
 
   constructor(private readonly deps: ModelRouterDeps) {}
 
   /** Loads and warms the models now, so the first ticket does not pay for it. */
   async ready(): Promise<void> {
-    this.msPerToken ??= (await this.deps.models()).msPerToken;
+    const { msPerToken } = await this.deps.models();
+    this.msPerToken ??= msPerToken;
+    this.calibratedMsPerToken ??= msPerToken;
   }
 
   /**
@@ -84,6 +88,7 @@ export class ModelRouter implements Classifier {
       return texts.map(classifyBaseline);
     }
     this.msPerToken ??= models.msPerToken;
+    this.calibratedMsPerToken ??= models.msPerToken;
     const ids = distinct.map((t) => models.encoder.tokenize(t));
     const byText = new Map<string, Classification>();
     for (const group of this.plan(ids.map((x) => x.length))) {
@@ -105,9 +110,14 @@ export class ModelRouter implements Classifier {
     await this.announce(transition);
     if (permission === "reject") return texts.map(classifyBaseline);
 
-    // Slowness is judged per unit of work: the budget grows with the padded tokens the call carries.
+    // Slowness is judged per unit of work: against what this call should take at the calibrated speed.
     const padded = ids.length * Math.max(...ids.map((x) => x.length));
-    const budgetMs = callBudgetMs(padded, config.TRANSFORMER_LATENCY_MS, config.CIRCUIT_UNIT_TOKENS);
+    const budgetMs = callBudgetMs({
+      paddedTokens: padded,
+      calibratedMsPerToken: this.calibratedMsPerToken ?? models.msPerToken,
+      latencyMs: config.TRANSFORMER_LATENCY_MS,
+      slowFactor: config.CIRCUIT_SLOW_FACTOR,
+    });
     let embeddings: Float32Array[] | undefined;
     let failure: unknown;
     const started = performance.now();
