@@ -78,7 +78,7 @@ interface Row {
   final_state: string;
 }
 
-async function run(scenario: string, opts: { hogs?: number; fault?: Fault; env?: Record<string, string> }): Promise<Row> {
+async function run(scenario: string, opts: { hogs?: number; fault?: Fault; env?: Record<string, string>; everyMs?: number }): Promise<Row> {
   const prefix = `bench:degradation:${Date.now()}:`;
   const config = loadConfig({ REDIS_URL, REDIS_PREFIX: prefix, ...opts.env });
   const faulty = faultyModels(config.MODELS_DIR, config.ENCODER_THREADS);
@@ -94,7 +94,7 @@ async function run(scenario: string, opts: { hogs?: number; fault?: Fault; env?:
     for (let i = 0; i < labelled.length; i += 50) {
       if (i === labelled.length / 2) faulty.state.fault = "none";
       await acceptTickets(rt, labelled.slice(i, i + 50).map((t) => ({ ticket_id: `${scenario}-${t.id}`, subject: t.subject, body: t.body })));
-      await sleep(500);
+      await sleep(opts.everyMs ?? 500);
     }
     const views = [];
     for (const t of labelled) {
@@ -137,10 +137,11 @@ export async function benchDegradation(): Promise<Record<string, number>> {
   const rows = [
     await run("a-idle", {}),
     await run("b-4-cpu-hogs", { hogs: 4 }),
-    await run("c-encoder-10x-slow", { fault: "slow", env: fast }),
-    await run("d-encoder-throws", { fault: "throw", env: fast }),
+    // Arrivals over 12 s: the fault lasts 6 s, long enough for a failed probe and a doubled wait, then heals.
+    await run("c-encoder-10x-slow", { fault: "slow", env: fast, everyMs: 1000 }),
+    await run("d-encoder-throws", { fault: "throw", env: fast, everyMs: 1000 }),
   ];
-  console.log(`\n## Degradation: ${N} labelled tickets through the local pipeline (batches of 50 every 500 ms)`);
+  console.log(`\n## Degradation: ${N} labelled tickets through the local pipeline (batches of 50 every 500 ms; (c), (d) every 1 s)`);
   console.log("scenario             model share  category acc  urgency AUC  drain s  breaker transitions (final state)");
   for (const r of rows) {
     console.log(
