@@ -284,7 +284,7 @@ describe("operations dashboard", () => {
       await page.goto("about:blank"); // no polls against a server that is going away
       await stopSystem(system, true);
       // The seed's rule (one slow call opens it), so the first ticket trips the breaker.
-      system = await startSystem({ REDIS_PREFIX: prefix, TRANSFORMER_LATENCY_MS: "1", CIRCUIT_WINDOW_SIZE: "1", CIRCUIT_MIN_CALLS: "1" });
+      system = await startSystem({ REDIS_PREFIX: prefix, TRANSFORMER_LATENCY_MS: "1", CIRCUIT_WINDOW_SIZE: "1", CIRCUIT_MIN_CALLS: "1", CIRCUIT_SLOW_FACTOR: "0" });
       await openPage(system.api.base);
       // Same Redis prefix: the data outlived the restart.
       await page.locator("#agents-list li[data-key='E2E-A']").waitFor();
