@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { classifyBaseline, isUrgent, ticketText, type Classification } from "../layers/core/domain/classification.js";
+import { classifyBaseline, cleanedText, isUrgent, type Classification } from "../layers/core/domain/classification.js";
 import type { Category } from "../layers/core/domain/schemas.js";
 import { loadConfig } from "../layers/core/config.js";
 import { loadModels } from "../layers/core/ml/models.js";
@@ -34,7 +34,8 @@ export async function evaluateHeldout(): Promise<{ n: number; transformer: Score
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Labelled);
-  const texts = tickets.map(ticketText);
+  // What the router reads: the cleaned text (the heads were trained on it too).
+  const texts = tickets.map((t) => cleanedText(t).text);
   const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
   const { encoder, heads } = await loadModels(MODELS_DIR, ENCODER_THREADS);
   const model: Classification[] = [];

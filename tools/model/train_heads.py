@@ -1,6 +1,8 @@
 """Train the category and urgency heads on top of all-MiniLM-L6-v2 embeddings.
 
-Reads every <data-dir>/*.jsonl ticket ({id, subject, body, category, urgent, urgency}),
+Reads every <data-dir>/*.jsonl ticket ({id, subject, body, category, urgent, urgency}) and embeds
+its text as the router sees it: with --texts, the cleaned text the TypeScript cleaner wrote for that id
+(`npx tsx tools/clean-labelled.ts` → tools/model/data/cleaned.json), else subject + " " + body;
 holds out tickets with sha1(id) mod 5 == 0, picks C by cross-validation on the train
 split only, and writes:
   layers/models/heads.json         weights the TypeScript router applies to embeddings
@@ -76,6 +78,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=DATA_DIR / "raw")
     ap.add_argument("--out", type=Path, help="write all four outputs into this directory instead (for trial runs)")
+    ap.add_argument("--texts", type=Path, help="JSON {id: cleaned text} from tools/clean-labelled.ts (what the router embeds)")
     args = ap.parse_args()
     models_dir = args.out or MODELS_DIR
     split_dir = args.out or DATA_DIR
@@ -86,8 +89,13 @@ def main():
 
     st = load_sentence_transformer()
 
+    cleaned = json.loads(args.texts.read_text(encoding="utf-8")) if args.texts else None
+
+    def text(t):
+        return cleaned[t["id"]] if cleaned is not None else t["subject"] + " " + t["body"]
+
     def embed(ts):
-        return st.encode([t["subject"] + " " + t["body"] for t in ts], normalize_embeddings=True, batch_size=32, convert_to_numpy=True).astype(np.float64)
+        return st.encode([text(t) for t in ts], normalize_embeddings=True, batch_size=32, convert_to_numpy=True).astype(np.float64)
 
     X_train, X_test = embed(train), embed(test)
     # Integer targets in LABELS order make sklearn's classes_ (and so the weight rows) follow LABELS.
@@ -143,6 +151,26 @@ def main():
             "cv_neg_log_loss": urg_cv,
         },
     }
+
+    # The held-out figures per kind of ticket: the clean prose (parts A, B), the messy English (C) and each
+    # language of part D (50 ids each, in this order).
+    def group(ticket_id):
+        part, n = ticket_id.split("-")
+        if part == "D":
+            return ["de", "es", "fr", "pt", "it", "nl"][(int(n) - 1) // 50]
+        return {"A": "clean", "B": "clean", "C": "messy"}.get(part, part)
+
+    groups = {}
+    for g in sorted({group(t["id"]) for t in test}):
+        idx = [i for i, t in enumerate(test) if group(t["id"]) == g]
+        yu = yu_test[idx]
+        groups[g] = {
+            "n": len(idx),
+            "category_accuracy": accuracy_score(yc_test[idx], pred[idx]),
+            "urgency_roc_auc": float(roc_auc_score(yu, s_urg[idx])) if len(set(yu)) == 2 else None,
+        }
+    metrics["groups"] = groups
+    metrics["texts"] = "cleaned" if cleaned is not None else "subject + body"
 
     models_dir.mkdir(parents=True, exist_ok=True)
     split_dir.mkdir(parents=True, exist_ok=True)

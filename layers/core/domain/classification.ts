@@ -1,4 +1,5 @@
 import { baselineCategory, baselineUrgency } from "./baseline.js";
+import { cleanTicketText, type CleanedText } from "./clean-text.js";
 import { CATEGORIES, type Category, type ModelName } from "./schemas.js";
 
 export type CategoryProbabilities = Record<Category, number>;
@@ -13,6 +14,11 @@ export interface Classification {
 }
 
 export const ticketText = (t: { subject: string; body: string }) => `${t.subject} ${t.body}`;
+/**
+ * What the model, the baseline and dedup read of a ticket: its text without quoted history, signatures,
+ * disclaimers, HTML and pasted logs (domain/clean-text.ts), with what was removed. The ticket keeps the original.
+ */
+export const cleanedText = (t: { subject: string; body: string }): CleanedText => cleanTicketText(t.subject, t.body);
 
 export function oneHot(category: Category): CategoryProbabilities {
   return Object.fromEntries(CATEGORIES.map((c) => [c, c === category ? 1 : 0])) as CategoryProbabilities;

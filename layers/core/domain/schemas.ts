@@ -69,6 +69,21 @@ export const RoutedTicket = z
 ;
 export type RoutedTicket = z.infer<typeof RoutedTicket>;
 
+/** What text cleaning removed before the model read the ticket (README "Text cleaning"); for debugging. */
+const count = z.number().int().min(0);
+export const TicketCleaning = z.object({
+  quoted_lines: count,
+  forward_lines: count,
+  signature_lines: count,
+  disclaimer_lines: count,
+  html_tags: count,
+  html_entities: count,
+  log_lines: count,
+  log_blocks: count,
+  fallback: z.boolean(),
+});
+export type TicketCleaning = z.infer<typeof TicketCleaning>;
+
 export const TicketView = RoutedTicket.partial()
   .extend({
     ticket_id: z.string(),
@@ -78,6 +93,7 @@ export const TicketView = RoutedTicket.partial()
     status: TicketStatus,
     job_id: z.string(),
     accepted_at: z.string(),
+    cleaning: TicketCleaning.optional(),
   })
 ;
 export type TicketView = z.infer<typeof TicketView>;

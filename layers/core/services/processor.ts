@@ -1,7 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { isHighUrgency, ticketText, type Classification } from "../domain/classification.js";
+import { cleanedText, isHighUrgency, type Classification } from "../domain/classification.js";
 import { queueScore } from "../domain/queue-score.js";
+import type { TicketCleaning } from "../domain/schemas.js";
 import type { BusEvent } from "../ports/event-bus.js";
 import { decodeIntake } from "../ports/queue-port.js";
 import type { ModelRuntime } from "../runtime.js";
@@ -31,13 +32,21 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
   const loaded = idList.map((id, i) => ({ id, h: hashes[i]! }));
   // At-least-once delivery: a ticket some earlier delivery already processed is skipped, not redone.
   const waiting = loaded.filter(({ h }) => h.status === TICKET_STATUS.accepted);
-  const texts = waiting.map(({ h }) => ticketText({ subject: h.subject ?? "", body: h.body ?? "" }));
+  // The cleaned text (no quoted history, signatures, disclaimers, HTML, log dumps) is what the classifier and
+  // dedup read; the ticket keeps its original subject and body, and records what cleaning removed.
+  const cleaned = waiting.map(({ h }) => cleanedText({ subject: h.subject ?? "", body: h.body ?? "" }));
+  const texts = cleaned.map((c) => c.text);
   const results = await rt.classifier.classify(texts);
   const dedup = await rt.dedup.process(
     waiting.map(({ id, h }, i) => ({ ticket_id: id, subject: h.subject ?? "", text: texts[i]!, classification: results[i]! })),
   );
   rt.bus.appended?.(); // the dedup scripts appended their events to the outbox
-  const byId = new Map(waiting.map(({ id, h }, i) => [id, { h, c: results[i]!, incident: dedup.incidentOf.get(id) }]));
+  const byId = new Map(
+    waiting.map(({ id, h }, i) => [
+      id,
+      { h, c: results[i]!, incident: dedup.incidentOf.get(id), cleaning: { ...cleaned[i]!.removed, fallback: cleaned[i]!.fallback } },
+    ]),
+  );
 
   // Processed by an earlier delivery that failed before routing: routing is all that is left to do.
   const scores = new Map(
@@ -52,7 +61,7 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
       const { ticket_id } = decodeIntake(record.body);
       const job = byId.get(ticket_id);
       if (!job) return;
-      const score = await finishTicket(rt, ticket_id, job.h, job.c, job.incident);
+      const score = await finishTicket(rt, ticket_id, job.h, job.c, job.incident, job.cleaning);
       if (score !== undefined) scores.set(ticket_id, score);
     },
     new BatchProcessor(EventType.SQS),
@@ -75,6 +84,7 @@ async function finishTicket(
   h: TicketRecord,
   c: Classification,
   incidentId: string | undefined,
+  cleaning: TicketCleaning,
 ): Promise<number | undefined> {
   const s = round4(c.urgency_score);
   const fields: Record<string, string> = {
@@ -83,6 +93,7 @@ async function finishTicket(
     model: c.model,
     probabilities: JSON.stringify(c.probabilities),
     processed_at: new Date().toISOString(),
+    cleaning: JSON.stringify(cleaning),
   };
   // The dedup script has already written the link; repeating it keeps this ticket's record whole.
   if (incidentId) fields.incident_id = incidentId;

@@ -1,5 +1,5 @@
 import { isUrgent, priorityScore } from "../domain/classification.js";
-import type { Category, ModelName, RoutedTicket, TicketStatus, TicketView } from "../domain/schemas.js";
+import { TicketCleaning, type Category, type ModelName, type RoutedTicket, type TicketStatus, type TicketView } from "../domain/schemas.js";
 import type { Keys } from "./keys.js";
 import type { RedisPort } from "./redis-port.js";
 
@@ -24,7 +24,7 @@ export type TicketRecord = Partial<
   Record<
     | "ticket_id" | "payload_hash" | "job_id" | "subject" | "body" | "customer_id" | "status" | "accepted_at" | "seq"
     | "send_lease_ms" | "queued" | "category" | "urgency_score" | "model" | "probabilities" | "processed_at"
-    | "incident_id" | "agent_id" | "charged" | "assigned_at" | "routed" | "popped_at",
+    | "incident_id" | "agent_id" | "charged" | "assigned_at" | "routed" | "popped_at" | "cleaning",
     string
   >
 >;
@@ -51,7 +51,18 @@ export function toTicketView(h: TicketRecord): TicketView {
     accepted_at: h.accepted_at ?? "",
   };
   if (h.processed_at === undefined) return view;
-  return { ...view, ...processedFields(h) };
+  const cleaning = parseCleaning(h.cleaning);
+  return { ...view, ...processedFields(h), ...(cleaning ? { cleaning } : {}) };
+}
+
+/** What text cleaning removed (a JSON field; absent on tickets processed before it was recorded). */
+function parseCleaning(raw: string | undefined): TicketCleaning | undefined {
+  if (!raw) return undefined;
+  try {
+    return TicketCleaning.parse(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
 }
 
 function processedFields(h: TicketRecord) {
