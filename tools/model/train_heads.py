@@ -158,7 +158,7 @@ def main():
         part, n = ticket_id.split("-")
         if part == "D":
             return ["de", "es", "fr", "pt", "it", "nl"][(int(n) - 1) // 50]
-        return {"A": "clean", "B": "clean", "C": "messy"}.get(part, part)
+        return {"A": "clean", "B": "clean", "C": "messy", "E": "clean"}.get(part, part)
 
     groups = {}
     for g in sorted({group(t["id"]) for t in test}):
