@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setTimeout as sleep } from "node:timers/promises";
+import { ensureVenv } from "../../tools/python-venv.js";
 
 /**
  * Schemathesis (PyPI), property-based conformance testing of a live API against its OpenAPI document.
@@ -15,7 +15,6 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const VENV = join(REPO_ROOT, ".cache", "schemathesis-venv");
 const PYTHON = join(VENV, "bin", "python");
 const CLI = join(VENV, "bin", "schemathesis");
-const LOCK = `${VENV}.lock`;
 
 const venvReady = () =>
   existsSync(CLI) &&
@@ -51,53 +50,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: numb
   });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function ensureVenv(): Promise<void> {
-  if (venvReady()) return;
-  mkdirSync(dirname(VENV), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(LOCK, "pid"), "utf8"));
-      } catch {
-        // Lock just made, pid not yet written: give its owner a moment.
-      }
-      const ageMs = existsSync(LOCK) ? Date.now() - statSync(LOCK).mtimeMs : 0;
-      if ((Number.isFinite(owner) && !alive(owner)) || (Number.isNaN(owner) && ageMs > 10_000)) {
-        rmSync(LOCK, { recursive: true, force: true });
-        continue;
-      }
-      await sleep(500);
-      if (venvReady()) return;
-    }
-  }
-  try {
-    if (venvReady()) return;
-    const step = async (cmd: string, args: string[]) => {
-      const r = await run(cmd, args);
-      if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.code}):\n${r.output.slice(-4000)}`);
-    };
-    if (!existsSync(PYTHON)) await step("python3", ["-m", "venv", VENV]);
-    await step(PYTHON, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `schemathesis==${SCHEMATHESIS_VERSION}`]);
-    if (!venvReady()) throw new Error(`schemathesis ${SCHEMATHESIS_VERSION} still not installed in ${VENV}`);
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
-}
+const venv = () => ensureVenv({ venv: VENV, requirements: [`schemathesis==${SCHEMATHESIS_VERSION}`], ready: venvReady });
 
 /** Schemathesis's check names (`schemathesis run --help`, "--checks"). */
 export type Check =
@@ -164,7 +117,7 @@ export interface RunResult {
 
 /** Runs `schemathesis run <base>/openapi.json` with every phase; exit code 0 means no failures. */
 export async function runSchemathesis(opts: RunOptions): Promise<RunResult> {
-  await ensureVenv();
+  await venv();
   mkdirSync(opts.workDir, { recursive: true });
   const config = join(opts.workDir, "schemathesis.toml");
   writeFileSync(config, configFile(opts.exclusions ?? []));

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { ensureVenv } from "../python-venv.js";
 
 /**
  * moto in server mode: a local stand-in that speaks the AWS wire protocols, so the adapters are tested through
@@ -18,7 +19,6 @@ const REQUIREMENTS = [`moto[sqs,events,secretsmanager]==${MOTO_VERSION}`, "flask
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const VENV = join(REPO_ROOT, ".cache", "moto-venv");
 const PYTHON = join(VENV, "bin", "python");
-const LOCK = `${VENV}.lock`;
 
 /** Dummy credentials and the region for SDK clients pointed at moto; nothing is read from ~/.aws. */
 export function awsClientConfig(endpoint: string) {
@@ -42,70 +42,9 @@ const venvReady = () =>
     stdio: "ignore",
   }).status === 0;
 
-/** Runs a command without blocking the event loop (a long spawnSync would starve the test worker's RPC). */
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.once("error", fail);
-    child.once("exit", (code) =>
-      code === 0 ? done() : fail(new Error(`${cmd} ${args.join(" ")} failed (exit ${code}):\n${stderr}`)),
-    );
-  });
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/**
- * Creates the venv on first use and reuses it after. Test files run in parallel workers, so the install is
- * guarded by a lock directory (mkdir is atomic); a lock whose owner died is taken over.
- */
-async function ensureVenv(): Promise<void> {
-  if (venvReady()) return;
-  mkdirSync(dirname(VENV), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(LOCK, "pid"), "utf8"));
-      } catch {
-        // Lock just made, pid not yet written: give its owner a moment.
-      }
-      const ageMs = existsSync(LOCK) ? Date.now() - statSync(LOCK).mtimeMs : 0;
-      if ((Number.isFinite(owner) && !alive(owner)) || (Number.isNaN(owner) && ageMs > 10_000)) {
-        rmSync(LOCK, { recursive: true, force: true });
-        continue;
-      }
-      await sleep(500);
-      if (venvReady()) return;
-    }
-  }
-  try {
-    if (venvReady()) return;
-    if (!existsSync(PYTHON)) await run("python3", ["-m", "venv", VENV]);
-    await run(PYTHON, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...REQUIREMENTS]);
-    if (!venvReady()) throw new Error(`moto ${MOTO_VERSION} still not importable from ${VENV} after install`);
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
-}
-
 /** Starts moto_server on 127.0.0.1 with a port the OS picks, and waits until it answers. */
 export async function startMoto(): Promise<Moto> {
-  await ensureVenv();
+  await ensureVenv({ venv: VENV, requirements: REQUIREMENTS, ready: venvReady });
   // Port 0: Werkzeug binds a free port and prints it, so there is no pick-then-bind race between workers.
   const child = spawn(PYTHON, ["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
