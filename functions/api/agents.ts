@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Agent, AgentIn, AgentPatch, Assignment, Cursor, ErrorBody, PageQuery } from "../../layers/core/domain/schemas.js";
+import { Agent, AgentIn, AgentPatch, Assignment, ErrorBody, PageQuery } from "../../layers/core/domain/schemas.js";
 import { agentsPage, agentTicketsPage, assignmentsPage, getAgent, patchAgent, registerAgent } from "../../layers/core/services/agents.js";
 import { json, route } from "./http.js";
 import { listReply } from "./pagination.js";

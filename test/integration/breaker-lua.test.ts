@@ -38,7 +38,6 @@ const cfg: BreakerSettings = {
   slowRatePct: 100,
 };
 const luaCfg = { cooldownMs: cfg.cooldownMs, maxProbes: cfg.maxProbes, staleMs: cfg.staleProbeMs };
-const LETTER = { s: "success", w: "slow", f: "failure" } as const;
 
 /** The wrappers' arguments for a full settings object. */
 const permitArgs = (c: BreakerSettings) => ({ cooldownMs: c.cooldownMs, maxCooldownMs: c.maxCooldownMs, maxProbes: c.maxProbes, staleMs: c.staleProbeMs });

@@ -4,7 +4,7 @@
 // a timeout that kills the environment (the next invocation is a cold start), at most `concurrency` at once.
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
+import type { WriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FunctionSpec } from "./assembly.js";
 
