@@ -1,40 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createLocalRuntime, type LocalRuntime } from "../../functions/local/runtime.js";
+import { describe, expect, it } from "vitest";
+import type { LocalRuntime } from "../../functions/local/runtime.js";
 import { cleanedText, ticketText } from "../../layers/core/domain/classification.js";
 import { dot } from "../../layers/core/domain/vectors.js";
 import { listIncidents } from "../../layers/core/services/incidents.js";
-import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket } from "../../layers/core/services/queue.js";
-import { dropPrefix, eventually, testConfig } from "../support/runtime.js";
-import { startWorker } from "../support/worker.js";
+import { processAll, testRuntimes } from "../support/pipeline.js";
 
 // Text cleaning (README "Text cleaning") with the real model: what dedup compares is the customer's words,
 // not the e-mail furniture around them.
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-function runtime(env: Record<string, string> = {}): LocalRuntime {
-  const config = testConfig(env);
-  const rt = createLocalRuntime(config, {});
-  cleanups.push(async () => {
-    await rt.close();
-    await dropPrefix(config.REDIS_PREFIX);
-  });
-  return rt;
-}
+const { runtime } = testRuntimes();
 
-async function processAll(rt: LocalRuntime, tickets: { ticket_id: string; subject: string; body: string }[]) {
-  await acceptTickets(rt, tickets);
-  const worker = startWorker(rt);
-  await eventually(async () => {
-    for (const t of tickets) if ((await getTicket(rt, t.ticket_id)).status === "accepted") return false;
-    return true;
-  }, 60_000);
-  await worker.stop();
-  await rt.bus.drain();
-}
 
 async function cosine(rt: LocalRuntime, a: string, b: string): Promise<number> {
   const [x, y] = await rt.classifier.classify([a, b]);

@@ -1,49 +1,26 @@
 // Issue 13: one flood, one incident — a templated flood does not split, and a flood across a breaker change
 // is counted in both spaces as one. Real Redis, the real model, the real worker pipeline.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Classification } from "../../layers/core/domain/classification.js";
-import { createLocalRuntime, type LocalRuntime } from "../../functions/local/runtime.js";
+import type { LocalRuntime } from "../../functions/local/runtime.js";
 import { listActivity } from "../../layers/core/services/activity.js";
 import { listIncidents } from "../../layers/core/services/incidents.js";
 import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket } from "../../layers/core/services/queue.js";
 import { breakerReport } from "../../layers/core/store/lua/breaker.js";
-import { dropPrefix, eventually, testConfig } from "../support/runtime.js";
 import { startReceiver } from "../support/receiver.js";
-import { startWorker } from "../support/worker.js";
+import { processAll, testRuntimes } from "../support/pipeline.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-function runtime(env: Record<string, string> = {}, consumer?: string): LocalRuntime {
-  const config = testConfig(env);
-  const rt = createLocalRuntime(config, { consumer });
-  cleanups.push(async () => {
-    await rt.close();
-    await dropPrefix(config.REDIS_PREFIX);
-  });
-  return rt;
-}
+const { runtime, defer } = testRuntimes();
 async function receiver() {
   const hook = await startReceiver();
-  cleanups.push(() => hook.close());
+  defer(() => hook.close());
   return hook;
 }
 const kinds = (hook: Awaited<ReturnType<typeof startReceiver>>) => hook.received.map((r) => (JSON.parse(r.body) as { type: string }).type);
 
 type T = { ticket_id: string; subject: string; body: string };
 
-async function processAll(rts: LocalRuntime[], tickets: T[], timeoutMs = 60_000) {
-  await acceptTickets(rts[0]!, tickets);
-  const workers = rts.map((rt) => startWorker(rt));
-  await eventually(async () => {
-    for (const t of tickets) if ((await getTicket(rts[0]!, t.ticket_id)).status === "accepted") return false;
-    return true;
-  }, timeoutMs);
-  await Promise.all(workers.map((w) => w.stop()));
-  await Promise.all(rts.map((rt) => rt.bus.drain()));
-}
 
 /** Opens the breaker (one failed call, by the seed's window rule): the model router answers with the baseline. */
 const openBreaker = (rt: LocalRuntime) => breakerReport(rt.redis, rt.keys, { epoch: 0, permission: "call", outcome: "failure", maxProbes: 3 });

@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createLocalRuntime, type LocalRuntime } from "../../functions/local/runtime.js";
+import { describe, expect, it } from "vitest";
 import { dot } from "../../layers/core/domain/vectors.js";
 import { loadConfig } from "../../layers/core/config.js";
 import { loadSimilarity } from "../../layers/core/ml/similarity.js";
@@ -9,23 +8,12 @@ import { getIncident, listIncidents, resolve } from "../../layers/core/services/
 import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket } from "../../layers/core/services/queue.js";
 import { breakerReport } from "../../layers/core/store/lua/breaker.js";
-import { dropPrefix, eventually, testConfig } from "../support/runtime.js";
+import { eventually } from "../support/runtime.js";
 import { startReceiver } from "../support/receiver.js";
+import { processAll, testRuntimes } from "../support/pipeline.js";
 import { startWorker } from "../support/worker.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-function runtime(env: Record<string, string> = {}, consumer?: string): LocalRuntime {
-  const config = testConfig(env);
-  const rt = createLocalRuntime(config, { consumer });
-  cleanups.push(async () => {
-    await rt.close();
-    await dropPrefix(config.REDIS_PREFIX);
-  });
-  return rt;
-}
+const { runtime, defer } = testRuntimes();
 
 const FLOOD = { subject: "Checkout down", body: "Checkout returns 503 for everyone." };
 const flood = (prefix: string, n: number, from = 0) =>
@@ -38,16 +26,6 @@ const nearFlood = (n: number) =>
     body: `Checkout returns 503 for everyone.${i % 2 ? "" : " Please help"}${i % 3 ? "!" : "."}`,
   }));
 
-async function processAll(rt: LocalRuntime, tickets: { ticket_id: string; subject: string; body: string }[]) {
-  await acceptTickets(rt, tickets);
-  const worker = startWorker(rt);
-  await eventually(async () => {
-    for (const t of tickets) if ((await getTicket(rt, t.ticket_id)).status === "accepted") return false;
-    return true;
-  }, 30_000);
-  await worker.stop();
-  await rt.bus.drain();
-}
 
 describe("flash-flood suppression", () => {
   it("10 identical tickets make no incident; the 11th makes one with all 11 linked", async () => {
@@ -87,7 +65,7 @@ describe("flash-flood suppression", () => {
 
   it("makes exactly one incident of 200 near-identical tickets over 2 concurrent workers, with one alert", async () => {
     const hook = await startReceiver();
-    cleanups.push(() => hook.close());
+    defer(() => hook.close());
     const a = runtime({ WEBHOOK_URL: hook.url }, "worker-a");
     const b = runtime({ WEBHOOK_URL: hook.url, REDIS_PREFIX: a.config.REDIS_PREFIX }, "worker-b");
     const tickets = nearFlood(200);

@@ -40,7 +40,6 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
   const dedup = await rt.dedup.process(
     waiting.map(({ id, h }, i) => ({ ticket_id: id, subject: h.subject ?? "", text: texts[i]!, classification: results[i]! })),
   );
-  rt.bus.appended?.(); // the dedup scripts appended their events to the outbox
   const byId = new Map(
     waiting.map(({ id, h }, i) => [
       id,
@@ -67,6 +66,8 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
     new BatchProcessor(EventType.SQS),
     { throwOnFullBatchFailure: false },
   );
+  // The dedup and store scripts appended this batch's events to the outbox: deliver them.
+  rt.bus.appended?.();
   try {
     await routeTickets(rt, [...scores.keys()], scores);
   } catch (err) {
@@ -121,7 +122,6 @@ async function finishTicket(
   // Stored, queued and announced in one script: the events are in the outbox once it returns "stored".
   const outcome = await storeProcessed(rt.redis, rt.keys, ticketId, score, fields, events);
   if (outcome !== "stored") return undefined;
-  rt.bus.appended?.();
   await testPause(rt, ticketId);
   return score;
 }

@@ -1,7 +1,7 @@
 import type { BusEvent, EventType } from "../ports/event-bus.js";
 import { makeKeys } from "./keys.js";
 import { loadLua } from "./lua/load.js";
-import type { RedisPort } from "./redis-port.js";
+import { pairsToObject, type RedisPort } from "./redis-port.js";
 
 // The outbox: every event is first an entry of this Redis stream (written by the script that changes the
 // state it reports, or by `append`), then each consumer group — a local bus target, or the EventBridge relay
@@ -46,8 +46,7 @@ export async function claimEvents(
     [opts.group, opts.consumer, opts.visibilityTimeoutMs, opts.count, opts.maxDeliveries],
   );
   return reply.map(([id, flat, deliveries]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+    const fields = pairsToObject(flat);
     return {
       id,
       type: fields.type as EventType,

@@ -222,10 +222,10 @@ export class Deduplicator {
         config.DEDUP_MIN_COUNT,
       );
       if (decision.action === "none") return;
-      let reps: ReturnType<typeof this.signatureOf>[] = [];
+      let reps: DedupSignature[] = [];
       if (decision.action === "create") {
         const others = spread(decision.members.slice(1), REPRESENTATIVES - 1).map((id) => this.signatureOf(id));
-        reps = [{ embedding: it.embedding, lexical: it.lexical }, ...others];
+        reps = [{ embedding: it.embedding, lexical: it.lexical }, ...others.filter((r): r is DedupSignature => r !== null)];
       }
       const applied = await dedupApply(
         redis,
@@ -239,7 +239,7 @@ export class Deduplicator {
               summary: it.subject,
               category: it.classification.category,
               space: it.embedding ? "semantic" : "lexical",
-              representatives: packRepresentatives(reps.filter((r): r is DedupSignature => r !== null)),
+              representatives: packRepresentatives(reps),
               members: decision.members,
             },
         now(),
@@ -252,7 +252,7 @@ export class Deduplicator {
       const { incident_id, newlyLinked, ticketIncident } = applied;
       // The script appended its events (creation, the one master alert, links) to the outbox itself, and
       // its links to the dedup log; this batch's later tickets see them now.
-      if (applied.outcome === "created") this.openIncidents.set(incident_id, reps.filter((r): r is DedupSignature => r !== null));
+      if (applied.outcome === "created") this.openIncidents.set(incident_id, reps);
       else if (!this.openIncidents.has(incident_id)) this.openIncidents.set(incident_id, []);
       const t = Date.now();
       for (const id of newlyLinked) {

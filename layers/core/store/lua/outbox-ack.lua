@@ -4,7 +4,10 @@ outbox-ack: a group has handled these events; each one no group still needs leav
 KEYS[1] outbox stream
 ARGV[1] group   ARGV[2..] entry ids
 Reply: number of entries deleted from the outbox
+Validates before writing: the outbox is a stream (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "stream")
 local ids = {}
 for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
 if #ids == 0 then return 0 end

@@ -5,7 +5,10 @@ outbox-append: add events to the outbox, the durable log every event passes thro
 KEYS[1] outbox stream
 ARGV    type1, data1 (JSON), type2, data2, …
 Reply: {id, …} the entries' ids, which are the events' ids
+Validates before writing: the outbox is a stream (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "stream")
 local ids = {}
 for i = 1, #ARGV, 2 do
   ids[#ids + 1] = redis.call("XADD", KEYS[1], "*", "type", ARGV[i], "data", ARGV[i + 1])

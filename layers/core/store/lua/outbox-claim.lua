@@ -8,26 +8,19 @@ outbox-claim: the next events for one consumer of one group (a bus target, or th
 KEYS[1] outbox stream   KEYS[2] dead-letter stream
 ARGV[1] group   ARGV[2] consumer   ARGV[3] visibility timeout ms   ARGV[4] count   ARGV[5] max deliveries
 Reply: {{id, {field, value, …}, deliveries}, …}
+Validates before writing: both keys are streams (or absent).
 ]]
+-- @include "guard"
+-- @include "reclaim"
+need(KEYS[1], "stream")
+need(KEYS[2], "stream")
 local created = redis.pcall("XGROUP", "CREATE", KEYS[1], ARGV[1], "0", "MKSTREAM")
 if type(created) == "table" and created.err and not string.find(created.err, "BUSYGROUP", 1, true) then
   return redis.error_reply(created.err)
 end
 local count = tonumber(ARGV[4])
-local out = {}
-local claimed = redis.call("XAUTOCLAIM", KEYS[1], ARGV[1], ARGV[2], ARGV[3], "0-0", "COUNT", count)[2]
-for _, entry in ipairs(claimed) do
-  local id, fields = entry[1], entry[2]
-  local deliveries = redis.call("XPENDING", KEYS[1], ARGV[1], id, id, 1)[1][4]
-  if deliveries > tonumber(ARGV[5]) then
-    local dead = {"group", ARGV[1], "original_id", id, "deliveries", deliveries}
-    for i = 1, #fields do dead[#dead + 1] = fields[i] end
-    redis.call("XADD", KEYS[2], "*", unpack(dead))
-    redis.call("XACK", KEYS[1], ARGV[1], id)
-  else
-    out[#out + 1] = {id, fields, deliveries}
-  end
-end
+-- Dead letters keep the entry in the outbox (other groups may still need it) and say which group gave up.
+local out = reclaim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], count, ARGV[5], {"group", ARGV[1]}, false)
 if #out < count then
   local fresh = redis.call("XREADGROUP", "GROUP", ARGV[1], ARGV[2], "COUNT", count - #out, "STREAMS", KEYS[1], ">")
   if fresh then

@@ -6,7 +6,10 @@ prune-consumers: remove consumers that are gone from a stream's consumer group, 
 KEYS[1] stream
 ARGV[1] group   ARGV[2] the leaving consumer ("" for none)   ARGV[3] idle limit ms
 Reply: number of consumers removed
+Validates before writing: the key is a stream (or absent).
 ]]
+-- @include "guard"
+need(KEYS[1], "stream")
 local consumers = redis.pcall("XINFO", "CONSUMERS", KEYS[1], ARGV[1])
 if type(consumers) ~= "table" or consumers.err then return 0 end -- no stream or no group: nothing to prune
 local removed = 0

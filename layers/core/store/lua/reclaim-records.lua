@@ -9,21 +9,7 @@ Reply: {{id, {field, value, …}, deliveries}, …} claimed for the caller
 Validates before writing (XAUTOCLAIM is a write): both keys are streams (or absent).
 ]]
 -- @include "guard"
+-- @include "reclaim"
 need(KEYS[1], "stream")
 need(KEYS[2], "stream")
-local claimed = redis.call("XAUTOCLAIM", KEYS[1], ARGV[1], ARGV[2], ARGV[3], "0-0", "COUNT", ARGV[4])[2]
-local out = {}
-for _, entry in ipairs(claimed) do
-  local id, fields = entry[1], entry[2]
-  local deliveries = redis.call("XPENDING", KEYS[1], ARGV[1], id, id, 1)[1][4]
-  if deliveries > tonumber(ARGV[5]) then
-    local dead = {"original_id", id, "deliveries", deliveries}
-    for i = 1, #fields do table.insert(dead, fields[i]) end
-    redis.call("XADD", KEYS[2], "*", unpack(dead))
-    redis.call("XACK", KEYS[1], ARGV[1], id)
-    redis.call("XDEL", KEYS[1], id)
-  else
-    table.insert(out, {id, fields, deliveries})
-  end
-end
-return out
+return reclaim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], {}, true)
