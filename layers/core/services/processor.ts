@@ -6,9 +6,8 @@ import type { TicketCleaning } from "../domain/schemas.js";
 import type { BusEvent } from "../ports/event-bus.js";
 import { decodeIntake } from "../ports/queue-port.js";
 import type { ModelRuntime } from "../runtime.js";
-import { getTicketRecords, storeProcessed, TICKET_STATUS, type TicketRecord } from "../store/tickets.js";
+import { getTicketRecords, storeProcessed, TICKET_STATUS, toRoutedTicket, type TicketRecord } from "../store/tickets.js";
 import { routeTickets } from "./routing.js";
-import { toRoutedTicket } from "./ticket-records.js";
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
