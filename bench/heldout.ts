@@ -40,7 +40,8 @@ export async function evaluateHeldout(): Promise<{ n: number; transformer: Score
   const { encoder, heads } = await loadModels(MODELS_DIR, ENCODER_THREADS);
   const model: Classification[] = [];
   for (let i = 0; i < texts.length; i += 32) {
-    for (const e of await encoder.embed(texts.slice(i, i + 32))) model.push({ ...heads.apply(e), model: "transformer" });
+    const batch = texts.slice(i, i + 32);
+    (await encoder.embed(batch)).forEach((e, j) => model.push({ ...heads.apply(e, batch[j]!), model: "transformer" }));
   }
   return { n: tickets.length, transformer: score(model, tickets), baseline: score(texts.map(classifyBaseline), tickets) };
 }

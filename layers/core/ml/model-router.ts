@@ -146,7 +146,7 @@ export class ModelRouter implements Classifier {
     if (outcome === "success") this.msPerToken = 0.8 * this.msPerToken! + 0.2 * (latencyMs / padded);
     else logger.warn("transformer call over budget", { latency_ms: Math.round(latencyMs), budget_ms: Math.round(budgetMs), tickets: texts.length, padded_tokens: padded });
     // Over budget still yields a good answer: use it, the breaker has already taken note.
-    return embeddings.map((embedding) => ({ ...models.heads.apply(embedding), model: "transformer" as const, embedding }));
+    return embeddings.map((embedding, i) => ({ ...models.heads.apply(embedding, texts[i]!), model: "transformer" as const, embedding }));
   }
 
   private async announce(t: Transition) {
