@@ -37,6 +37,10 @@ import { BUNDLE_BANNER, buildImageTask } from "./image-task.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNTIME = lambda.Runtime.NODEJS_22_X;
 const CLASSIFIER_TIMEOUT = Duration.seconds(60);
+// Classifier instances per lane (README "Flood lanes"): the flood lane gets 2 (SQS event sources' minimum)
+// beside the main lane's 10, so during a flood the other tickets keep 10 of every 12 instances.
+const MAIN_LANE_MAX_CONCURRENCY = 10;
+const FLOOD_LANE_MAX_CONCURRENCY = 2;
 /** How long every function's and the API's logs are kept. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 /**
@@ -161,11 +165,17 @@ export class SmartSupportStack extends Stack {
     const queue = (name: string, props: sqs.QueueProps = {}) =>
       new sqs.Queue(this, name, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, ...props });
     const intakeDlq = queue("IntakeDlq", { retentionPeriod: Duration.days(14) });
-    const intake = queue("Intake", {
-      // AWS's rule for Lambda event sources: at least six times the function's timeout.
-      visibilityTimeout: Duration.seconds(6 * CLASSIFIER_TIMEOUT.toSeconds()),
-      deadLetterQueue: { queue: intakeDlq, maxReceiveCount: 5 },
-    });
+    const lane = (name: string) =>
+      queue(name, {
+        // AWS's rule for Lambda event sources: at least six times the function's timeout.
+        visibilityTimeout: Duration.seconds(6 * CLASSIFIER_TIMEOUT.toSeconds()),
+        deadLetterQueue: { queue: intakeDlq, maxReceiveCount: 5 },
+      });
+    // The intake queue's two lanes (README "Flood lanes"): intake sends the tickets of a flood in progress to
+    // the flood lane, whose event source runs at most FLOOD_LANE_MAX_CONCURRENCY classifiers, so a flood
+    // cannot take the capacity the main lane's tickets need.
+    const intake = lane("Intake");
+    const floodLane = lane("IntakeFlood");
     // Named after the stack (resolved at deploy), so two stages of the app fit one account and region.
     const bus = new events.EventBus(this, "Bus", { eventBusName: `${Aws.STACK_NAME}-events` });
     // Delivery failures (EventBridge could not invoke the function) …
@@ -179,6 +189,7 @@ export class SmartSupportStack extends Stack {
       UPSTASH_REDIS_REST_URL: upstashUrl.valueAsString,
       WEBHOOK_FORMAT: webhookFormat.valueAsString,
       QUEUE_URL: intake.queueUrl,
+      FLOOD_QUEUE_URL: floodLane.queueUrl,
       EVENT_BUS_NAME: bus.eventBusName,
       SECRETS_ARN: secret.secretArn,
       POWERTOOLS_SERVICE_NAME: "smart-support",
@@ -204,14 +215,9 @@ export class SmartSupportStack extends Stack {
       description: "Classifies, dedups and routes queue batches (MiniLM ONNX)",
     });
     allFunctions.push(classifier);
-    classifier.addEventSource(
-      new sources.SqsEventSource(intake, {
-        batchSize: 32,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-        maxConcurrency: 10,
-      }),
-    );
+    for (const [q, maxConcurrency] of [[intake, MAIN_LANE_MAX_CONCURRENCY], [floodLane, FLOOD_LANE_MAX_CONCURRENCY]] as const) {
+      classifier.addEventSource(new sources.SqsEventSource(q, { batchSize: 32, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true, maxConcurrency }));
+    }
 
     // Zip functions are plain JavaScript, the same bytes on any CPU: arm64 (Graviton) costs ~20% less per
     // GB-second. Everything they import is inside the bundle (the AWS SDK too, at the version tested here);
@@ -340,7 +346,7 @@ export class SmartSupportStack extends Stack {
         },
       ]);
       apiFunctions.push(fn);
-      if (r.name === "submitTicket" || r.name === "submitTicketBatch") intake.grantSendMessages(fn);
+      if (r.name === "submitTicket" || r.name === "submitTicketBatch") for (const q of [intake, floodLane]) q.grantSendMessages(fn);
     }
 
     const activity = zipFunction("Activity", "functions/activity/lambda.ts");
@@ -431,9 +437,9 @@ export class SmartSupportStack extends Stack {
         width: 8,
       }),
       new cloudwatch.GraphWidget({
-        title: "Intake queue",
-        left: [intake.metricApproximateNumberOfMessagesVisible(fiveMin)],
-        right: [intake.metricApproximateAgeOfOldestMessage({ ...fiveMin, statistic: "Maximum" })],
+        title: "Intake lanes: waiting (left), oldest age (right)",
+        left: [intake, floodLane].map((q) => q.metricApproximateNumberOfMessagesVisible(fiveMin)),
+        right: [intake, floodLane].map((q) => q.metricApproximateAgeOfOldestMessage({ ...fiveMin, statistic: "Maximum" })),
         width: 8,
       }),
     );
@@ -484,6 +490,7 @@ export class SmartSupportStack extends Stack {
     new CfnOutput(this, "DashboardName", { value: dashboard.dashboardName });
     // For `sam local` (README): functions run on your machine against this stack's queue, bus and secret.
     new CfnOutput(this, "IntakeQueueUrl", { value: intake.queueUrl });
+    new CfnOutput(this, "FloodLaneQueueUrl", { value: floodLane.queueUrl });
     new CfnOutput(this, "EventBusName", { value: bus.eventBusName });
   }
 }

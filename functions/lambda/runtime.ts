@@ -50,7 +50,10 @@ export function buildRuntime(config: Config): AwsRuntime {
   );
   let appended = false;
   outbox.onAppend(() => (appended = true));
-  const queue = new SqsQueue({ client: new SQSClient({}), queueUrl: required(config.QUEUE_URL, "QUEUE_URL") });
+  const queue = new SqsQueue({
+    client: new SQSClient({}),
+    queueUrls: { main: required(config.QUEUE_URL, "QUEUE_URL"), flood: required(config.FLOOD_QUEUE_URL, "FLOOD_QUEUE_URL") },
+  });
   return {
     config,
     logger,

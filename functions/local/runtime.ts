@@ -53,6 +53,7 @@ export function createLocalRuntime(
       consumer,
       visibilityTimeoutMs: config.QUEUE_VISIBILITY_TIMEOUT_SECONDS * 1000,
       maxReceives: config.QUEUE_MAX_RECEIVES,
+      floodShare: config.FLOOD_LANE_SHARE,
     }),
     classifier: new ModelRouter({ config, redis, keys, bus, logger, models }),
     dedup: new Deduplicator({ config, redis, keys }, () => loadSimilarity(config.MODELS_DIR, config.ENCODER_THREADS)),

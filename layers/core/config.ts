@@ -27,6 +27,8 @@ const variables = z.object({
     // AWS runtime: the intake queue, the event bus, and the secret holding UPSTASH_REDIS_REST_TOKEN,
     // WEBHOOK_SECRET and API_KEY (never plain environment variables there).
     QUEUE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+    // AWS: the flood lane's queue (README "Flood lanes"); QUEUE_URL is the main lane's.
+    FLOOD_QUEUE_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
     EVENT_BUS_NAME: optionalString,
     SECRETS_ARN: optionalString,
     // How long a function uses the secret's values before reading them again (a rotated token takes effect).
@@ -77,6 +79,11 @@ const variables = z.object({
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: num(30).pipe(z.number().positive()),
     QUEUE_MAX_RECEIVES: int(5, 1),
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(32)),
+    // Flood lanes (README "Flood lanes"): a ticket goes to the flood lane when one of its flood bands was carried
+    // by more than FLOOD_LANE_THRESHOLD tickets in this minute and the last (0 = one lane for all); while the
+    // main lane has work, a worker batch takes at most FLOOD_LANE_SHARE of its records from the flood lane.
+    FLOOD_LANE_THRESHOLD: int(10, 0),
+    FLOOD_LANE_SHARE: num(0.25).pipe(z.number().gt(0).lt(1)),
     ACTIVITY_MAX_EVENTS: int(10_000, 100),
     // The outbox's consumers (bus targets, the EventBridge relay): an event taken but not acknowledged within
     // this time goes to another consumer; after this many deliveries it is dead-lettered (outbox:dlq).

@@ -30,6 +30,7 @@ async function lambdaModule(secret: Record<string, string>, ttlSeconds: string) 
     SECRETS_TTL_SECONDS: ttlSeconds,
     UPSTASH_REDIS_REST_URL: "https://example.upstash.io",
     QUEUE_URL: `${moto.endpoint}/123456789012/intake`,
+    FLOOD_QUEUE_URL: `${moto.endpoint}/123456789012/intake-flood`,
     EVENT_BUS_NAME: "bus",
   };
   vi.resetModules(); // a fresh execution environment: module scope runs again

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeIntake, type IntakeMessage } from "../../layers/core/ports/queue-port.js";
+import { decodeIntake, type IntakeMessage, type Lane } from "../../layers/core/ports/queue-port.js";
 import { SqsPartialFailureError, SqsQueue } from "../../layers/core/ports/sqs-queue.js";
 import { StoreUnavailableError } from "../../layers/core/store/redis-port.js";
 import { awsClientConfig, startMoto, type Moto } from "../../tools/aws-local/moto.js";
@@ -58,8 +58,9 @@ function freePort(): Promise<number> {
   });
 }
 
-const messages = (n: number, tag: string): IntakeMessage[] =>
-  Array.from({ length: n }, (_, i) => ({ ticket_id: `${tag}-${i}`, job_id: `job_${tag}_${i}` }));
+const messages = (n: number, tag: string, lane: Lane = "main") =>
+  Array.from({ length: n }, (_, i) => ({ ticket_id: `${tag}-${i}`, job_id: `job_${tag}_${i}`, lane }));
+const withoutLane = ({ ticket_id, job_id }: IntakeMessage): IntakeMessage => ({ ticket_id, job_id });
 
 /** Counts the SendMessageBatch calls a client makes (one per call the adapter makes, below the SDK's retries). */
 function countBatches(c: SQSClient) {
@@ -84,21 +85,31 @@ describe("SqsQueue against moto", () => {
     const counter = countBatches(counting);
     const sent = messages(25, "tkt");
 
-    await new SqsQueue({ client: counting, queueUrl: url }).send(sent);
+    await new SqsQueue({ client: counting, queueUrls: { main: url, flood: url } }).send(sent);
 
     expect(counter.calls).toBe(3);
     expect(counter.sizes.sort((a, b) => a - b)).toEqual([5, 10, 10]);
     const received = (await receiveAll(url)).map((m) => decodeIntake(m.Body!));
     const byId = (a: IntakeMessage, b: IntakeMessage) => a.ticket_id.localeCompare(b.ticket_id);
-    expect(received.sort(byId)).toEqual([...sent].sort(byId));
+    expect(received.sort(byId)).toEqual(sent.map(withoutLane).sort(byId));
     counting.destroy();
+  });
+
+  it("sends each message to its lane's queue", async () => {
+    const main = await createQueue({ VisibilityTimeout: "300" });
+    const flood = await createQueue({ VisibilityTimeout: "300" });
+    const sent = [...messages(12, "flood", "flood"), ...messages(3, "calm")];
+    await new SqsQueue({ client, queueUrls: { main, flood } }).send(sent);
+    const ids = async (url: string) => (await receiveAll(url)).map((m) => decodeIntake(m.Body!).ticket_id).sort();
+    expect(await ids(flood)).toEqual(messages(12, "flood").map((m) => m.ticket_id).sort());
+    expect(await ids(main)).toEqual(["calm-0", "calm-1", "calm-2"]);
   });
 
   it("makes no call for an empty send", async () => {
     const counting = new SQSClient(awsClientConfig(moto.endpoint));
     const counter = countBatches(counting);
     // A queue that does not exist: a call would throw.
-    await new SqsQueue({ client: counting, queueUrl: `${moto.endpoint}/123456789012/none` }).send([]);
+    await new SqsQueue({ client: counting, queueUrls: { main: `${moto.endpoint}/123456789012/none`, flood: `${moto.endpoint}/123456789012/none` } }).send([]);
     expect(counter.calls).toBe(0);
     counting.destroy();
   });
@@ -106,12 +117,12 @@ describe("SqsQueue against moto", () => {
   it("ticket ids that are not valid batch entry ids still go through", async () => {
     const url = await createQueue({ VisibilityTimeout: "300" });
     const odd = [{ ticket_id: "ticket with spaces/é:#1", job_id: "job_1" }];
-    await new SqsQueue({ client, queueUrl: url }).send(odd);
+    await new SqsQueue({ client, queueUrls: { main: url, flood: url } }).send(odd.map((m) => ({ ...m, lane: "main" as const })));
     expect((await receiveAll(url)).map((m) => decodeIntake(m.Body!))).toEqual(odd);
   });
 
   it("a missing queue surfaces as StoreUnavailableError naming the problem", async () => {
-    const queue = new SqsQueue({ client, queueUrl: `${moto.endpoint}/123456789012/does-not-exist` });
+    const queue = new SqsQueue({ client, queueUrls: { main: `${moto.endpoint}/123456789012/does-not-exist`, flood: `${moto.endpoint}/123456789012/does-not-exist` } });
     const err = await queue.send(messages(3, "lost")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailableError);
     expect((err as Error).message).toMatch(/^SQS unavailable: .*queue does not exist/i);
@@ -121,7 +132,7 @@ describe("SqsQueue against moto", () => {
     // A loopback port that was just free: nothing listens, the connection is refused at once.
     const port = await freePort();
     const down = new SQSClient(awsClientConfig(`http://127.0.0.1:${port}`));
-    const queue = new SqsQueue({ client: down, queueUrl: `http://127.0.0.1:${port}/123456789012/intake` });
+    const queue = new SqsQueue({ client: down, queueUrls: { main: `http://127.0.0.1:${port}/123456789012/intake`, flood: `http://127.0.0.1:${port}/123456789012/intake` } });
     const err = await queue.send(messages(1, "down")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailableError);
     expect((err as Error).message).toMatch(/^SQS unavailable: .*ECONNREFUSED/);
@@ -149,7 +160,7 @@ describe("SqsQueue against moto", () => {
       { step: "initialize", name: "refuseSome" },
     );
 
-    const err = await new SqsQueue({ client: faulty, queueUrl: url }).send(sent).catch((e: unknown) => e);
+    const err = await new SqsQueue({ client: faulty, queueUrls: { main: url, flood: url } }).send(sent).catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(SqsPartialFailureError);
     expect(err).toBeInstanceOf(StoreUnavailableError); // so the API answers 503
@@ -170,7 +181,7 @@ describe("SqsQueue against moto", () => {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(dlq), maxReceiveCount: 5 }),
     });
     const poison = { ticket_id: "poison", job_id: "job_poison" };
-    await new SqsQueue({ client, queueUrl: url }).send([poison]);
+    await new SqsQueue({ client, queueUrls: { main: url, flood: url } }).send([{ ...poison, lane: "main" }]);
 
     const counts: string[] = [];
     for (let i = 0; i < 6; i++) {

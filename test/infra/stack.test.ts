@@ -52,6 +52,9 @@ describe("CDK app", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       ScalingConfig: { MaximumConcurrency: 10 },
     });
+    // The flood lane: its own queue and event source, at most 2 classifiers (README "Flood lanes").
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", { BatchSize: 32, ScalingConfig: { MaximumConcurrency: 2 } });
   });
 
   it("serves the model-backed route from the image, the others from zip bundles", () => {

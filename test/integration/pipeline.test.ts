@@ -89,7 +89,7 @@ describe("intake → worker → queue", () => {
     const { rt } = system();
     await acceptTickets(rt, [urgent("dup")]);
     // The same ticket sent twice, as an at-least-once queue may deliver it.
-    await rt.queue.send([{ ticket_id: "dup", job_id: "again" }]);
+    await rt.queue.send([{ ticket_id: "dup", job_id: "again", lane: "main" }]);
     const worker = startWorker(rt);
     await eventually(async () => (await rt.redis.xlen(rt.keys.intake)) === 0);
     await worker.stop();

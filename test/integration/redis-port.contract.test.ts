@@ -232,7 +232,7 @@ describe.each(backends)("RedisPort contract: $name", ({ open }) => {
 
     it("reserveTickets: new, replay (first job id answered again), conflict (nothing written)", async () => {
       const now = new Date("2030-01-01T00:00:00.000Z");
-      const opts = { ttlSeconds: 600, now, resendAfterMs: 60_000 };
+      const opts = { ttlSeconds: 600, now, resendAfterMs: 60_000, floodThreshold: 10 };
       const item = (over: Partial<Reservation> = {}): Reservation => ({
         ticket_id: "t1",
         payload_hash: "hash-1",
@@ -240,12 +240,13 @@ describe.each(backends)("RedisPort contract: $name", ({ open }) => {
         subject: "Checkout down",
         body: TRICKY.text,
         customer_id: null,
+        bands: ["0:a.b.c", "1:d.e.f"],
         ...over,
       });
 
       expect(await reserveTickets(redis, keys, [item()], opts)).toStrictEqual({
         ok: true,
-        items: [{ job_id: "job-1", send: true, queued: false }],
+        items: [{ job_id: "job-1", send: true, queued: false, lane: "main" }],
       });
       const stored = await redis.hgetall(keys.ticket("t1"));
       expect(stored).toMatchObject({ ticket_id: "t1", status: "accepted", seq: "1", body: TRICKY.text, job_id: "job-1" });
@@ -253,7 +254,7 @@ describe.each(backends)("RedisPort contract: $name", ({ open }) => {
       // Same payload again, within resend-after: the first job id, nothing to send.
       expect(await reserveTickets(redis, keys, [item({ job_id: "job-2" })], opts)).toStrictEqual({
         ok: true,
-        items: [{ job_id: "job-1", send: false, queued: false }],
+        items: [{ job_id: "job-1", send: false, queued: false, lane: "main" }],
       });
 
       // A batch whose second item conflicts: all or nothing, t2 is not written.
@@ -261,11 +262,37 @@ describe.each(backends)("RedisPort contract: $name", ({ open }) => {
       expect(conflict).toStrictEqual({ ok: false, conflictIndex: 1 });
       expect(await redis.hgetall(keys.ticket("t2"))).toStrictEqual({});
 
-      // With an intake stream the script appends too (send 2 → queued).
-      const queued = await reserveTickets(redis, keys, [item({ ticket_id: "t3", job_id: "job-3" })], { ...opts, intakeStream: keys.intake });
-      expect(queued).toStrictEqual({ ok: true, items: [{ job_id: "job-3", send: false, queued: true }] });
+      // With intake streams the script appends too (send 2 → queued).
+      const streams = { main: keys.intake, flood: keys.intakeFlood };
+      const queued = await reserveTickets(redis, keys, [item({ ticket_id: "t3", job_id: "job-3" })], { ...opts, intakeStreams: streams });
+      expect(queued).toStrictEqual({ ok: true, items: [{ job_id: "job-3", send: false, queued: true, lane: "main" }] });
       const [entry] = await redis.xrange(keys.intake, "-", "+", 10);
       expect(JSON.parse(entry!.fields.body!)).toStrictEqual({ ticket_id: "t3", job_id: "job-3" });
+    });
+
+    it("reserveTickets: a ticket sharing a band with more than the threshold goes to the flood lane, and stays there", async () => {
+      const now = new Date("2030-01-01T00:00:30.000Z");
+      const streams = { main: keys.intake, flood: keys.intakeFlood };
+      const opts = { ttlSeconds: 600, now, resendAfterMs: 0, floodThreshold: 3, intakeStreams: streams };
+      const item = (i: number, bands: string[]): Reservation => ({
+        ticket_id: `f${i}`, payload_hash: `h${i}`, job_id: `job-f${i}`, subject: "s", body: "b", customer_id: null, bands,
+      });
+      // Three share band "0:x" (the threshold), the fourth is one more; "1:y"… bands are each ticket's own.
+      const reply = await reserveTickets(redis, keys, [0, 1, 2, 3].map((i) => item(i, ["0:x", `1:y${i}`])), opts);
+      expect(reply.ok && reply.items.map((it) => it.lane)).toStrictEqual(["main", "main", "main", "flood"]);
+      expect((await redis.xrange(keys.intakeFlood, "-", "+", 10)).map((e) => JSON.parse(e.fields.body!).ticket_id)).toStrictEqual(["f3"]);
+      expect(await redis.hget(keys.ticket("f3"), "lane")).toBe("flood");
+      // The next minute still counts the last one: a fifth a minute later is flood too; no bands, never.
+      const later = await reserveTickets(redis, keys, [item(4, ["0:x"]), item(5, [])], { ...opts, now: new Date(now.getTime() + 60_000) });
+      expect(later.ok && later.items.map((it) => it.lane)).toStrictEqual(["flood", "main"]);
+      // Lanes off (threshold 0): everything is main, and no band is counted.
+      const off = await reserveTickets(redis, keys, [item(6, ["0:x"])], { ...opts, floodThreshold: 0 });
+      expect(off.ok && off.items[0]!.lane).toBe("main");
+      // A resend of a flood ticket goes back to the flood lane (where its first send went).
+      await redis.hset(keys.ticket("f3"), { queued: "0" });
+      const resend = await reserveTickets(redis, keys, [item(3, ["9:other"])], { ...opts, now: new Date(now.getTime() + 120_000) });
+      expect(resend.ok && resend.items[0]).toMatchObject({ lane: "flood", queued: true });
+      expect(await redis.xlen(keys.intakeFlood)).toBe(3);
     });
 
     it("breakerPermit / breakerReport: closed → open → (cooldown) half-open probe → closed", async () => {

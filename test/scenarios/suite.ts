@@ -256,6 +256,7 @@ export function defineScenarios(target: () => ScenarioTarget, options: { timeout
     it("b. a flash flood of 12 near-identical tickets: one master incident, one master_incident webhook", { timeout }, async () => {
       const t = target();
       const from = t.webhooks.length;
+      const floodLaneBefore = (await get("/metrics")).json.tickets_flood_lane_total as number;
       const flood = Array.from({ length: 12 }, (_, i) => `FLOOD-${i + 1}-${run}`);
       // The walkthrough's flood, made urgent (S ≈ 0.99, where the seed's text scores ≈ 0.45) so that "no
       // high_urgency alert for a linked ticket" is something this test can catch, and near-identical rather
@@ -296,6 +297,9 @@ export function defineScenarios(target: () => ScenarioTarget, options: { timeout
         const ticket = await settled(id);
         expect(ticket.incident_id, id).toBe(incident.incident_id);
       }
+      // At least the 11th and 12th shared their flood bands with more than 10 tickets: intake sent them to the
+      // flood lane (in AWS its own queue and event source), and they were classified and linked like the rest.
+      expect((await get("/metrics")).json.tickets_flood_lane_total - floodLaneBefore).toBeGreaterThanOrEqual(2);
 
       // The incident's one alert, and none for its tickets
       await eventually(

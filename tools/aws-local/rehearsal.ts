@@ -95,14 +95,15 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
     // Queues, with the template's attributes (redrive references resolved once their targets exist).
     const queueIds = assembly.resources("AWS::SQS::Queue").map(([id]) => id);
     const queues: Record<string, string> = {};
-    const intakeEsm = assembly.resources("AWS::Lambda::EventSourceMapping")[0];
-    const intakeId = intakeEsm ? CloudAssembly.target(intakeEsm[1].Properties!.EventSourceArn ?? null) : undefined;
+    // Both intake lanes feed the classifier through an event source mapping; the main lane is "Intake…".
+    const laneIds = assembly.resources("AWS::Lambda::EventSourceMapping").map(([, r]) => CloudAssembly.target(r.Properties!.EventSourceArn ?? null));
+    const intakeId = laneIds.find((id) => !id.startsWith("IntakeFlood"));
     const ordered = [...queueIds].sort((a, b) => Number(Boolean(props(assembly, a).RedrivePolicy)) - Number(Boolean(props(assembly, b).RedrivePolicy)));
     for (const id of ordered) {
       const p = props(assembly, id);
       const attributes: Record<string, string> = {};
       if (p.VisibilityTimeout !== undefined) attributes.VisibilityTimeout = String(p.VisibilityTimeout);
-      if (id === intakeId && opts.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(opts.visibilityTimeoutSeconds);
+      if (laneIds.includes(id) && opts.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(opts.visibilityTimeoutSeconds);
       if (p.MessageRetentionPeriod !== undefined) attributes.MessageRetentionPeriod = String(p.MessageRetentionPeriod);
       if (p.RedrivePolicy) {
         const rp = p.RedrivePolicy as { deadLetterTargetArn: never; maxReceiveCount: number };

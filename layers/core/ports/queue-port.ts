@@ -6,14 +6,22 @@ export interface IntakeMessage {
   job_id: string;
 }
 
-/** Sending side of the intake queue: SQS in AWS, a Redis stream locally. */
+/**
+ * The intake queue's two lanes: tickets of a flood in progress wait in "flood", which workers read at a
+ * bounded share while "main" has work (locally) or with its own small concurrency (AWS), so a flood cannot
+ * hold up anyone else.
+ */
+export const LANES = ["main", "flood"] as const;
+export type Lane = (typeof LANES)[number];
+
+/** Sending side of the intake queue: two SQS queues in AWS, two Redis streams locally. */
 export interface QueuePort {
-  send(messages: IntakeMessage[]): Promise<void>;
+  send(messages: (IntakeMessage & { lane: Lane })[]): Promise<void>;
   /**
-   * Set when the queue is a Redis stream on the same Redis as the tickets: intake then appends its records
+   * Set when the lanes are Redis streams on the same Redis as the tickets: intake then appends its records
    * inside the reservation script (one atomic step, one round trip) instead of calling `send`.
    */
-  readonly redisStreamKey?: string;
+  readonly redisStreams?: Record<Lane, string>;
 }
 
 /**

@@ -5,18 +5,23 @@ import { guarded, type IoRedisAdapter } from "../store/ioredis-adapter.js";
 import type { Keys } from "../store/keys.js";
 import { reclaimRecords } from "../store/lua/reclaim-records.js";
 import { pruneConsumers } from "../store/prune-consumers.js";
-import { encodeIntake, type IntakeMessage, type QueueConsumer, type QueuePort } from "./queue-port.js";
+import { encodeIntake, LANES, type IntakeMessage, type Lane, type QueueConsumer, type QueuePort } from "./queue-port.js";
 
 export const CONSUMER_GROUP = "classifiers";
+const ARN_PREFIX = "arn:aws:sqs:local:000000000000:";
 
 /**
- * The local intake queue: a Redis stream read through a consumer group, behaving like SQS for the worker:
- * at-least-once delivery, records invisible while a consumer holds them, back after a visibility timeout,
- * dead-lettered after too many receives.
+ * The local intake queue: two Redis streams (the main lane and the flood lane) read through a consumer group
+ * each, behaving like SQS for the worker: at-least-once delivery, records invisible while a consumer holds
+ * them, back after a visibility timeout, dead-lettered after too many receives. A receive takes the main lane
+ * first and gives the flood lane FLOOD_LANE_SHARE of the records while the main lane has work (credit carried
+ * across receives, so the share holds for batches of one too), all of them when it has none.
  */
 export class RedisStreamQueue implements QueuePort, QueueConsumer {
-  readonly redisStreamKey: string;
+  readonly redisStreams: Record<Lane, string>;
   private groupReady = false;
+  /** Flood-lane records owed to the flood lane by the fairness share, carried from receive to receive. */
+  private floodCredit = 0;
 
   constructor(
     // Sends and acks share the runtime's connection; XREADGROUP BLOCK gets its own, which it holds while
@@ -24,31 +29,37 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
     private readonly redis: IoRedisAdapter,
     private readonly blockingClient: Redis,
     private readonly keys: Keys,
-    private readonly opts: { consumer: string; visibilityTimeoutMs: number; maxReceives: number },
+    private readonly opts: { consumer: string; visibilityTimeoutMs: number; maxReceives: number; floodShare: number },
   ) {
     blockingClient.on("error", () => {});
-    this.redisStreamKey = keys.intake;
+    this.redisStreams = { main: keys.intake, flood: keys.intakeFlood };
   }
 
   private get client(): Redis {
     return this.redis.client;
   }
 
-  async send(messages: IntakeMessage[]): Promise<void> {
+  private get streams(): string[] {
+    return LANES.map((lane) => this.redisStreams[lane]);
+  }
+
+  async send(messages: (IntakeMessage & { lane: Lane })[]): Promise<void> {
     if (messages.length === 0) return;
     const pipe = this.client.pipeline();
-    for (const m of messages) pipe.xadd(this.keys.intake, "*", "body", encodeIntake(m));
+    for (const { lane, ...m } of messages) pipe.xadd(this.redisStreams[lane], "*", "body", encodeIntake(m));
     await guarded(async () => {
       for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
     });
   }
 
-  private async ensureGroup() {
+  private async ensureGroups() {
     if (this.groupReady) return;
-    try {
-      await this.client.xgroup("CREATE", this.keys.intake, CONSUMER_GROUP, "0", "MKSTREAM");
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith("BUSYGROUP")) throw err;
+    for (const stream of this.streams) {
+      try {
+        await this.client.xgroup("CREATE", stream, CONSUMER_GROUP, "0", "MKSTREAM");
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith("BUSYGROUP")) throw err;
+      }
     }
     this.groupReady = true;
   }
@@ -57,18 +68,18 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
     try {
       return await this.receiveOnce(maxRecords, waitMs);
     } catch (err) {
-      // Redis restarted without persistence (or the stream was deleted): the group is gone. Make it again
-      // and carry on; what was accepted since is in the stream and is read from its start.
+      // Redis restarted without persistence (or a stream was deleted): a group is gone. Make them again
+      // and carry on; what was accepted since is in the streams and is read from their start.
       if (!(err instanceof Error) || !err.message.includes("NOGROUP")) throw err;
       this.groupReady = false;
-      await this.ensureGroup();
+      await this.ensureGroups();
       return [];
     }
   }
 
-  /** Leaves the consumer group if this consumer holds nothing (a stopped worker is not listed forever). */
+  /** Leaves the consumer groups if this consumer holds nothing (a stopped worker is not listed forever). */
   async leave(): Promise<void> {
-    await pruneConsumers(this.redis, this.keys.intake, CONSUMER_GROUP, this.opts.consumer, this.pruneAfterMs);
+    for (const stream of this.streams) await pruneConsumers(this.redis, stream, CONSUMER_GROUP, this.opts.consumer, this.pruneAfterMs);
   }
 
   // A consumer silent for this long, holding nothing, belonged to a process that died: it is removed.
@@ -78,29 +89,67 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
   private lastPrune = 0;
 
   private async receiveOnce(maxRecords: number, waitMs: number): Promise<SQSRecord[]> {
-    await this.ensureGroup();
+    await this.ensureGroups();
     if (Date.now() - this.lastPrune > this.pruneAfterMs) {
       this.lastPrune = Date.now();
-      await pruneConsumers(this.redis, this.keys.intake, CONSUMER_GROUP, "", this.pruneAfterMs);
+      for (const stream of this.streams) await pruneConsumers(this.redis, stream, CONSUMER_GROUP, "", this.pruneAfterMs);
     }
-    const reclaimed = await reclaimRecords(this.redis, this.keys, {
-      group: CONSUMER_GROUP,
-      consumer: this.opts.consumer,
-      minIdleMs: this.opts.visibilityTimeoutMs,
-      count: maxRecords,
-      maxReceives: this.opts.maxReceives,
-    });
-    const records = reclaimed.map((r) => this.toRecord(r.id, r.fields.body ?? "", r.deliveries));
-    if (records.length >= maxRecords) return records;
+    const records: SQSRecord[] = [];
+    for (const stream of this.streams) {
+      const reclaimed = await reclaimRecords(this.redis, this.keys, {
+        stream,
+        group: CONSUMER_GROUP,
+        consumer: this.opts.consumer,
+        minIdleMs: this.opts.visibilityTimeoutMs,
+        count: maxRecords - records.length,
+        maxReceives: this.opts.maxReceives,
+      });
+      records.push(...reclaimed.map((r) => this.toRecord(stream, r.id, r.fields.body ?? "", r.deliveries)));
+      if (records.length >= maxRecords) return records;
+    }
 
-    const args = ["GROUP", CONSUMER_GROUP, this.opts.consumer, "COUNT", maxRecords - records.length] as const;
-    const reply = records.length
-      ? await this.client.xreadgroup(...args, "STREAMS", this.keys.intake, ">")
-      : await this.blockingClient.xreadgroup(...args, "BLOCK", waitMs, "STREAMS", this.keys.intake, ">");
-    for (const [, entries] of (reply ?? []) as [string, [string, string[]][]][]) {
+    records.push(...(await this.fairRead(maxRecords - records.length)));
+    if (records.length > 0) return records;
+    // Both lanes empty: wait on both. A blocked read is answered from the one stream that woke it (at most
+    // maxRecords), but intake fills both lanes in one step, so what the other lane got is read now, fairly.
+    const woke = await this.read(this.streams, maxRecords, waitMs);
+    if (woke.length === 0 || woke.length >= maxRecords) return woke;
+    return [...woke, ...(await this.fairRead(maxRecords - woke.length))];
+  }
+
+  /** Up to `want` records without waiting: the main lane first, the flood lane its share (all, if main is dry). */
+  private async fairRead(want: number): Promise<SQSRecord[]> {
+    const { main, flood } = this.redisStreams;
+    this.floodCredit = Math.min(this.floodCredit + this.opts.floodShare * want, want);
+    const floodSlots = Math.floor(this.floodCredit);
+    const records = await this.read([main], want - floodSlots);
+    if (records.length < want - floodSlots) {
+      // The main lane ran dry: nobody else is waiting, the flood lane may fill the batch.
+      this.floodCredit = 0;
+      records.push(...(await this.read([flood], want - records.length)));
+      return records;
+    }
+    const fromFlood = await this.read([flood], floodSlots);
+    records.push(...fromFlood);
+    // No banking: a flood lane that could not use its share does not save it up.
+    this.floodCredit = fromFlood.length < floodSlots ? 0 : this.floodCredit - fromFlood.length;
+    if (fromFlood.length < floodSlots) records.push(...(await this.read([main], floodSlots - fromFlood.length)));
+    return records;
+  }
+
+  private async read(streams: string[], count: number, blockMs?: number): Promise<SQSRecord[]> {
+    if (count <= 0) return [];
+    const args = ["GROUP", CONSUMER_GROUP, this.opts.consumer, "COUNT", count] as const;
+    const ids = streams.map(() => ">");
+    const reply =
+      blockMs === undefined
+        ? await this.client.xreadgroup(...args, "STREAMS", ...streams, ...ids)
+        : await this.blockingClient.xreadgroup(...args, "BLOCK", blockMs, "STREAMS", ...streams, ...ids);
+    const records: SQSRecord[] = [];
+    for (const [stream, entries] of (reply ?? []) as [string, [string, string[]][]][]) {
       for (const [id, flat] of entries) {
         const bodyAt = flat.indexOf("body");
-        records.push(this.toRecord(id, bodyAt >= 0 ? (flat[bodyAt + 1] ?? "") : "", 1));
+        records.push(this.toRecord(stream, id, bodyAt >= 0 ? (flat[bodyAt + 1] ?? "") : "", 1));
       }
     }
     return records;
@@ -108,11 +157,20 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
 
   async ack(records: SQSRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const ids = records.map((r) => r.receiptHandle);
-    await this.client.multi().xack(this.keys.intake, CONSUMER_GROUP, ...ids).xdel(this.keys.intake, ...ids).exec();
+    const tx = this.client.multi();
+    for (const stream of this.streams) {
+      const ids = records.filter((r) => r.eventSourceARN === ARN_PREFIX + stream).map((r) => r.receiptHandle);
+      if (ids.length) tx.xack(stream, CONSUMER_GROUP, ...ids).xdel(stream, ...ids);
+    }
+    await tx.exec();
   }
 
-  private toRecord(id: string, body: string, deliveries: number): SQSRecord {
+  /** The lane a received record came from. */
+  laneOf(record: SQSRecord): Lane {
+    return record.eventSourceARN === ARN_PREFIX + this.redisStreams.flood ? "flood" : "main";
+  }
+
+  private toRecord(stream: string, id: string, body: string, deliveries: number): SQSRecord {
     return {
       messageId: id,
       receiptHandle: id,
@@ -126,7 +184,8 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
       messageAttributes: {},
       md5OfBody: createHash("md5").update(body).digest("hex"),
       eventSource: "aws:sqs",
-      eventSourceARN: `arn:aws:sqs:local:000000000000:${this.keys.intake}`,
+      // The lane's stream: ack() sends each record back to the stream it came from.
+      eventSourceARN: ARN_PREFIX + stream,
       awsRegion: "local",
     };
   }

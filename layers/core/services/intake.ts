@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
+import { cleanedText } from "../domain/classification.js";
+import { floodBands } from "../domain/flood-bands.js";
 import type { Accepted, TicketIn } from "../domain/schemas.js";
 import { conflict } from "../errors.js";
 import type { Runtime } from "../runtime.js";
@@ -27,12 +29,15 @@ export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<A
     subject: t.subject,
     body: t.body,
     customer_id: t.customer_id ?? null,
+    // Cleaned first: two different tickets under one long signature must not look like a flood.
+    bands: floodBands(cleanedText(t).text),
   }));
   const reserved = await reserveTickets(rt.redis, rt.keys, items, {
     ttlSeconds: rt.config.TICKET_TTL_SECONDS,
     now,
     resendAfterMs: RESEND_AFTER_MS,
-    intakeStream: rt.queue.redisStreamKey,
+    floodThreshold: rt.config.FLOOD_LANE_THRESHOLD,
+    intakeStreams: rt.queue.redisStreams,
   });
   if (!reserved.ok) {
     const i = reserved.conflictIndex;
@@ -41,11 +46,11 @@ export async function acceptTickets(rt: Runtime, tickets: TicketIn[]): Promise<A
   }
 
   const toSend = items
-    .map((it, i) => ({ ticket_id: it.ticket_id, job_id: reserved.items[i]!.job_id, send: reserved.items[i]!.send }))
+    .map((it, i) => ({ ticket_id: it.ticket_id, ...reserved.items[i]! }))
     .filter((m) => m.send);
   if (toSend.length) {
     try {
-      await rt.queue.send(toSend.map(({ ticket_id, job_id }) => ({ ticket_id, job_id })));
+      await rt.queue.send(toSend.map(({ ticket_id, job_id, lane }) => ({ ticket_id, job_id, lane })));
     } catch (err) {
       // Let the client's retry resend at once instead of waiting out the lease.
       await Promise.allSettled(toSend.map((m) => releaseSendLease(rt, m.ticket_id)));

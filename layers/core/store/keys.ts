@@ -43,8 +43,12 @@ export function makeKeys(prefix: string) {
     counters: k("counters"),
     activity: k("activity"),
     breaker: k("breaker"),
+    /** The intake queue's two lanes (local runtime): tickets of a flood in progress wait in their own. */
     intake: k("intake"),
+    intakeFlood: k("intake:flood"),
     intakeDlq: k("intake:dlq"),
+    /** Per-minute counters of flood bands (domain/flood-bands.ts): "<prefix><minute>:<band>". */
+    laneBandPrefix: k("lanes:band:"),
     dedupLog: k("dedup:log"),
     incidents: k("incidents"),
     openIncidents: k("incidents:open"),

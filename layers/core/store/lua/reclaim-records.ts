@@ -13,9 +13,10 @@ export interface ReclaimedRecord {
 export async function reclaimRecords(
   redis: RedisPort,
   keys: Keys,
-  opts: { group: string; consumer: string; minIdleMs: number; count: number; maxReceives: number },
+  /** stream: one lane of the intake queue (keys.intake or keys.intakeFlood); both dead-letter to keys.intakeDlq. */
+  opts: { stream: string; group: string; consumer: string; minIdleMs: number; count: number; maxReceives: number },
 ): Promise<ReclaimedRecord[]> {
-  const rows = await redis.run<[string, string[], number][]>(script, [keys.intake, keys.intakeDlq], [
+  const rows = await redis.run<[string, string[], number][]>(script, [opts.stream, keys.intakeDlq], [
     opts.group,
     opts.consumer,
     opts.minIdleMs,
