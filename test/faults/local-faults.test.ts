@@ -166,6 +166,35 @@ describe("faults, with the real processes", () => {
     }
   }, 180_000);
 
+  it("a worker killed with SIGKILL holding records of both lanes: another worker reclaims them, every ticket is processed", async () => {
+    const { base } = await api();
+    // 30 reports of one outage in one batch: 10 go to the main lane, the rest to the flood lane. The worker
+    // takes them in one batch (the main lane runs dry, the flood lane fills it) and freezes inside it.
+    const ids = Array.from({ length: 30 }, (_, i) => `lanes-${i}`);
+    const frozen = await worker({ TEST_PAUSE_AFTER_STORE: "lanes-20" });
+    const accepted = await post(base, "/tickets/batch", ids.map((ticket_id, i) => ({ ticket_id, subject: "Checkout down", body: `Checkout returns 503 for order #${4000 + i}` })));
+    expect(accepted.status).toBe(202);
+    await frozen.waitFor(/test hook: paused after storing/);
+    const admin = new Redis(redisPort);
+    try {
+      const pending = async (lane: string) => Number(((await admin.xpending(`faults:{ss}:${lane}`, "classifiers")) as [number])[0]);
+      expect(await pending("intake")).toBeGreaterThan(0);
+      expect(await pending("intake:flood")).toBeGreaterThan(0);
+      await frozen.kill("SIGKILL");
+      procs.splice(procs.indexOf(frozen), 1);
+      await worker();
+      // The frozen worker had stored some of them; the records of all of them come back to the new worker.
+      await eventually(async () => (await pending("intake")) + (await pending("intake:flood")) === 0, 60_000);
+      for (const id of ids) await eventually(async () => (await status(base, id)) === "processed", 60_000);
+      expect(await admin.xlen("faults:{ss}:intake")).toBe(0);
+      expect(await admin.xlen("faults:{ss}:intake:flood")).toBe(0);
+      const metrics = (await (await fetch(`${base}/metrics`)).json()) as { tickets_flood_lane_total: number; tickets_processed_total: number };
+      expect(metrics.tickets_flood_lane_total).toBe(20);
+    } finally {
+      await admin.quit();
+    }
+  }, 180_000);
+
   it("2 API processes and 2 workers with concurrent pops: no agent over capacity, every ticket served once, no backlog left", async () => {
     // No incidents (an incident's owner keeps a unit until it is resolved): every unit is a ticket's.
     const noFloods = { DEDUP_MIN_COUNT: "1000" };

@@ -47,7 +47,7 @@ export function makeKeys(prefix: string) {
     intake: k("intake"),
     intakeFlood: k("intake:flood"),
     intakeDlq: k("intake:dlq"),
-    /** Per-minute counters of flood bands (domain/flood-bands.ts): "<prefix><minute>:<band>". */
+    /** Flood-band counters (domain/flood-bands.ts): a hash per minute, "<prefix><minute>", a field per band. */
     laneBandPrefix: k("lanes:band:"),
     dedupLog: k("dedup:log"),
     incidents: k("incidents"),

@@ -14,7 +14,7 @@ KEYS[3]  main-lane stream, KEYS[4] flood-lane stream: both "" when the queue is 
 KEYS[5]  outbox stream: a new ticket's ticket_accepted event is appended in this same step
 KEYS[5+i] ticket hash of item i
 ARGV[1] ttl seconds   ARGV[2] now (ISO 8601)   ARGV[3] now (epoch ms)   ARGV[4] resend-after ms
-ARGV[5] band counter key prefix (the script appends "<minute>:<band>")
+ARGV[5] band counters' key prefix: the script appends the minute; a hash per minute, a field per band
 ARGV[6] flood threshold: more than this many tickets sharing a band → flood lane; 0 = lanes off
 ARGV[7+7(i-1) ..] per item: payload_hash, job_id, subject, body, customer_id ("" = none), ticket_id,
   its bands separated by spaces ("" = none)
@@ -22,8 +22,8 @@ Reply: {"conflict", i} (1-based item index)
      | {"ok", job_1, send_1, lane_1, job_2, send_2, lane_2, …} where send_i is 1 when item i must (still) go
        to the queue: a new ticket, or a replay whose ticket is still unqueued after resend-after ms. With
        intake streams this script has already appended it (send_i is then 2). lane_i is "main" or "flood".
-Validates before writing: sequence, counters, streams, every ticket key and every band counter hold their
-types (and the payload conflict check), so a conflict or a bad key writes nothing.
+Validates before writing: sequence, counters, streams, every ticket key and both minutes' band counters hold
+their types (and the payload conflict check), so a conflict or a bad key writes nothing.
 ]]
 -- @include "guard"
 need(KEYS[1], "string")
@@ -45,7 +45,11 @@ local function bands_of(i)
   for band in string.gmatch(ARGV[7 + ARGS_PER_ITEM * (i - 1) + 6], "%S+") do table.insert(out, band) end
   return out
 end
-local function band_key(m, band) return band_prefix .. m .. ":" .. band end
+local this_minute, last_minute = band_prefix .. minute, band_prefix .. (minute - 1)
+if threshold > 0 then
+  need(this_minute, "hash")
+  need(last_minute, "hash")
+end
 
 local seen = {}
 for i = 1, n do
@@ -53,12 +57,6 @@ for i = 1, n do
   local known = seen[key] or redis.call("HGET", key, "payload_hash")
   if known and known ~= hash then return {"conflict", i} end
   seen[key] = hash
-  if threshold > 0 then
-    for _, band in ipairs(bands_of(i)) do
-      need(band_key(minute, band), "string")
-      need(band_key(minute - 1, band), "string")
-    end
-  end
 end
 
 -- Counts the new ticket in its bands; "flood" when one of them was carried by more than threshold tickets.
@@ -66,12 +64,11 @@ local function lane_of(i)
   if threshold <= 0 then return "main" end
   local most = 0
   for _, band in ipairs(bands_of(i)) do
-    local key = band_key(minute, band)
-    local now_count = redis.call("INCR", key)
-    if now_count == 1 then redis.call("EXPIRE", key, 120) end
-    local total = now_count + tonumber(redis.call("GET", band_key(minute - 1, band)) or "0")
+    local total = redis.call("HINCRBY", this_minute, band, 1) + tonumber(redis.call("HGET", last_minute, band) or "0")
     if total > most then most = total end
   end
+  -- Read for one more minute as "the last", then gone.
+  redis.call("EXPIRE", this_minute, 120)
   if most > threshold then return "flood" end
   return "main"
 end
