@@ -4,12 +4,12 @@
 // same text (layers/models/fixtures/char-ngrams.json, test/unit/char-ngrams.test.ts). The definition is in
 // that file's docstring; change both or neither.
 
+import { FNV_OFFSET, FNV_PRIME } from "./hash.js";
+
 export const N_MIN = 3;
 export const N_MAX = 5;
 /** A cleaned ticket past this is a ramble; its first 4,000 characters say what it is about. */
 export const MAX_CHARS = 4000;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 
 /** NFKC, lower-case, non-letters/digits → one space, first MAX_CHARS code points, padded: as code points. */
 export function normalisedCodePoints(text: string): number[] {

@@ -1,8 +1,10 @@
-// Which flood a ticket might belong to, decided at intake without the model: MinHash bands over the set of
-// word pairs (bigrams) of its cleaned text. Two tickets whose word sets overlap heavily (a flood: "Checkout returns 503 for
+// Which flood a ticket might belong to, decided at intake without the model: MinHash bands over the word pairs
+// (bigrams) of its cleaned text. Two tickets whose pairs overlap heavily (a flood: "Checkout returns 503 for
 // order #4411, customer Ana Ruiz") share a band with high probability; tickets about different things almost
 // never do. Intake counts, per band, how many tickets carried it in the last minute or two (one atomic
 // script); past a threshold the ticket goes to the flood lane. Pure: no I/O.
+
+import { fnv1a } from "./hash.js";
 
 /**
  * 8 bands of 3 MinHash rows over word bigrams. Measured on the 2,124 distinct labelled tickets all counted in
@@ -11,15 +13,6 @@
  */
 export const BANDS = 8;
 export const ROWS = 3;
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-function fnv1a(s: string): number {
-  let h = FNV_OFFSET;
-  for (const b of Buffer.from(s, "utf8")) h = Math.imul(h ^ b, FNV_PRIME) >>> 0;
-  return h;
-}
 
 /** MurmurHash3's finaliser: spreads one 32-bit hash into an independent-looking one per seed. */
 function mix(h: number): number {

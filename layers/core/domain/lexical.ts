@@ -9,6 +9,8 @@
 // two long texts scored ~0.7–0.9 and strangers merged. With signed hashing two unrelated texts score ≈ 0 ± 0.05
 // whatever their length, and word features keep the remaining overlap to shared vocabulary.
 
+import { fnv1a } from "./hash.js";
+
 export const LEXICAL_DIM = 512;
 
 const GREETING = /^\s*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening))\b[^,.!?:\n]{0,30}[,.!?:\n]/i;
@@ -35,16 +37,6 @@ export function lexicalWords(text: string): string[] {
     .replace(/['’]/g, "")
     .replace(/[^\p{L}]+/gu, " ");
   return t.split(" ").filter((w) => w && !STOP_WORDS.has(w));
-}
-
-/** FNV-1a, 32-bit: a fast stable hash; the low bits pick the bucket, the top bit the sign. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 export function lexicalSignature(text: string): Float32Array {
