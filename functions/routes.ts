@@ -6,7 +6,7 @@ import * as incidents from "./api/incidents.js";
 import { activity, healthCheck, metricsView } from "./api/observability.js";
 import { clear, list, nextTicket, peekTicket, size } from "./api/queue.js";
 import { urgencyScore } from "./api/scoring.js";
-import { getTicketById, submitBatch, submitTicket } from "./api/tickets.js";
+import { getTicketById, resolveTicketById, submitBatch, submitTicket } from "./api/tickets.js";
 
 /**
  * The API: every route once. The local server serves exactly this table, the OpenAPI document describes it,
@@ -18,6 +18,7 @@ export const routes: readonly Route[] = [
   nextTicket,
   peekTicket,
   getTicketById,
+  resolveTicketById,
   size,
   list,
   clear,
@@ -30,6 +31,10 @@ export const routes: readonly Route[] = [
   agents.get,
   agents.patch,
   agents.tickets,
+  agents.next,
+  agents.offers,
+  agents.acceptOffer,
+  agents.rejectOffer,
   agents.assignments,
   healthCheck,
   metricsView,

@@ -1,12 +1,23 @@
 import { z } from "zod";
-import { Agent, AgentIn, AgentPatch, Assignment, ErrorBody, PageQuery } from "../../layers/core/domain/schemas.js";
-import { agentsPage, agentTicketsPage, assignmentsPage, getAgent, patchAgent, registerAgent } from "../../layers/core/services/agents.js";
+import { Agent, AgentIn, AgentPatch, Assignment, ErrorBody, Offer, PageQuery, RoutedTicket, TicketView } from "../../layers/core/domain/schemas.js";
+import {
+  agentNext,
+  agentOffersPage,
+  agentsPage,
+  agentTicketsPage,
+  answerOffer,
+  assignmentsPage,
+  getAgent,
+  patchAgent,
+  registerAgent,
+} from "../../layers/core/services/agents.js";
 import { json, route } from "./http.js";
 import { listReply } from "./pagination.js";
 
 const unknown = { description: "Unknown agent", schema: ErrorBody };
 const invalid = { description: "Invalid fields", schema: ErrorBody };
 const agentId = (params: Record<string, string>) => z.string().parse(params.agent_id);
+const ticketId = (params: Record<string, string>) => z.string().parse(params.ticket_id);
 
 export const register = route(
   {
@@ -91,4 +102,63 @@ export const assignments = route(
     const page = await assignmentsPage(rt, query.limit, query.cursor);
     return listReply(event, { assignments: page.items }, page.next);
   },
+);
+
+export const offers = route(
+  {
+    method: "GET",
+    path: "/agents/{agent_id}/offers",
+    name: "agentOffers",
+    summary: "An agent's pending offers (ROUTING_OFFERS), newest first; more pages via the Link header (rel=\"next\")",
+    query: PageQuery(100, 1000),
+    responses: { 200: { description: "Pending offers", schema: z.array(Offer) }, 404: unknown },
+  },
+  async (rt, { params, query, event }) => {
+    const page = await agentOffersPage(rt, agentId(params), query.limit, query.cursor);
+    return listReply(event, page.items, page.next);
+  },
+);
+
+const answerResponses = {
+  200: { description: "The ticket after the answer", schema: TicketView },
+  404: { description: "Unknown agent or ticket, or the ticket was never offered", schema: ErrorBody },
+  409: { description: "The offer is another agent's, or no longer pending (accepted, rejected, expired, withdrawn)", schema: ErrorBody },
+};
+
+export const acceptOffer = route(
+  {
+    method: "POST",
+    path: "/agents/{agent_id}/offers/{ticket_id}/accept",
+    name: "acceptOffer",
+    summary: "The agent accepts a ticket offered to it: the ticket is assigned to the agent",
+    auth: true,
+    responses: answerResponses,
+  },
+  async (rt, { params }) => json(200, await answerOffer(rt, agentId(params), ticketId(params), "accept")),
+);
+
+export const rejectOffer = route(
+  {
+    method: "POST",
+    path: "/agents/{agent_id}/offers/{ticket_id}/reject",
+    name: "rejectOffer",
+    summary: "The agent rejects a ticket offered to it: it goes to the next best agent (never back to this one) or waits",
+    auth: true,
+    responses: answerResponses,
+  },
+  async (rt, { params }) => json(200, await answerOffer(rt, agentId(params), ticketId(params), "reject")),
+);
+
+export const next = route(
+  {
+    method: "GET",
+    path: "/agents/{agent_id}/next",
+    name: "agentNextTicket",
+    summary: "The most urgent ticket assigned to the agent (not removed: resolve it when done)",
+    responses: {
+      200: { description: "The ticket", schema: RoutedTicket },
+      404: { description: "Unknown agent, or no ticket assigned to it", schema: ErrorBody },
+    },
+  },
+  async (rt, { params }) => json(200, await agentNext(rt, agentId(params))),
 );

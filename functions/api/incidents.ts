@@ -37,7 +37,7 @@ export const resolveIncident = route(
     method: "POST",
     path: "/incidents/{incident_id}/resolve",
     name: "resolveIncident",
-    summary: "Resolve an incident: it takes no new tickets (resolving twice is harmless)",
+    summary: "Resolve an incident: it takes no new tickets; one incident_resolved webhook (resolving twice is harmless)",
     auth: true,
     responses: { 200: { description: "The resolved incident", schema: MasterIncident }, 404: unknown },
   },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Accepted, BatchAccepted, BatchIn, ErrorBody, TicketIn, TicketView } from "../../layers/core/domain/schemas.js";
+import { resolveTicket } from "../../layers/core/services/agents.js";
 import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket } from "../../layers/core/services/queue.js";
 import { json, route } from "./http.js";
@@ -51,4 +52,20 @@ export const getTicketById = route(
     responses: { 200: { description: "The ticket", schema: TicketView }, 404: { description: "Unknown id", schema: ErrorBody } },
   },
   async (rt, { params }) => json(200, await getTicket(rt, z.string().parse(params.ticket_id))),
+);
+
+export const resolveTicketById = route(
+  {
+    method: "POST",
+    path: "/tickets/{ticket_id}/resolve",
+    name: "resolveTicket",
+    summary: "The agent finished the ticket: it leaves the queue, its agent's unit comes back (resolving twice is harmless)",
+    auth: true,
+    responses: {
+      200: { description: "The ticket, status resolved", schema: TicketView },
+      404: { description: "Unknown id", schema: ErrorBody },
+      409: { description: "Not processed yet, or popped", schema: ErrorBody },
+    },
+  },
+  async (rt, { params }) => json(200, await resolveTicket(rt, z.string().parse(params.ticket_id))),
 );

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SQSRecord } from "aws-lambda";
+import { sweepExpiredOffers } from "../../layers/core/services/routing.js";
 import { StoreUnavailableError } from "../../layers/core/store/redis-port.js";
 import { classifierHandler } from "../classifier/handler.js";
 import type { LocalRuntime } from "./runtime.js";
@@ -11,8 +12,15 @@ import type { LocalRuntime } from "./runtime.js";
  */
 export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<void> {
   const handle = classifierHandler(rt);
+  let lastSweep = 0;
   while (!signal.aborted) {
     try {
+      // Offers past their deadline (ROUTING_OFFERS) go to the next agent: every worker sweeps about once a
+      // second; the deadlines live in Redis, so a restart or a dead worker loses none.
+      if (rt.config.ROUTING_OFFERS && Date.now() - lastSweep >= 1_000) {
+        lastSweep = Date.now();
+        await sweepExpiredOffers(rt);
+      }
       const records = await rt.queue.receive(rt.config.WORKER_BATCH_SIZE, 1_000);
       if (records.length === 0) continue;
       const { batchItemFailures } = await handle({ Records: records });

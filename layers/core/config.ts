@@ -48,11 +48,17 @@ const variables = z.object({
     // Threshold for the lexical signature that dedup falls back to while the breaker is open.
     DEDUP_LEXICAL_THRESHOLD: num(0.6).pipe(z.number().gt(0).lt(1)),
     DEDUP_WINDOW_SECONDS: int(300, 1),
+    // An incident's growth updates (README "Flash floods"): at most one per this many seconds (Alertmanager's
+    // group_interval), counted from its last notice (creation or update); 0 = every growth step at once.
+    INCIDENT_UPDATE_INTERVAL_SECONDS: num(300).pipe(z.number().min(0).max(31_536_000)),
     TRANSFORMER_LATENCY_MS: int(500, 1),
     // A model call still running after this long is abandoned and counted as a failure.
     TRANSFORMER_HARD_TIMEOUT_MS: int(5_000, 1),
     MODELS_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../models/", import.meta.url)))),
     ENCODER_THREADS: int(2, 1),
+    // Embeddings of the last this-many distinct texts the encoder ran on, reused while the breaker is closed
+    // (a flood repeats itself); 0 = off. Each entry holds 384 floats and the text's token ids.
+    EMBEDDING_CACHE_SIZE: int(1024, 0).pipe(z.number().max(100_000)),
     // The built dashboard (`npm run build:dashboard`), served at / by the API.
     DASHBOARD_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../../dashboard/dist/", import.meta.url)))),
     CIRCUIT_COOLDOWN_SECONDS: num(60).pipe(z.number().positive()),
@@ -68,6 +74,12 @@ const variables = z.object({
     CIRCUIT_SLOW_FACTOR: num(5).pipe(z.number().min(0)),
     CIRCUIT_MAX_COOLDOWN_SECONDS: num(600).pipe(z.number().positive()),
     ROUTING_LOAD_PENALTY_FACTOR: num(0.1).pipe(z.number().min(0)),
+    // Offers (README "Offers and finishing work"): routing offers a ticket to the best agent, who accepts or
+    // rejects it within ROUTING_OFFER_TIMEOUT_SECONDS; off = assigned at once, as the seed's walkthrough expects.
+    ROUTING_OFFERS: z.preprocess(unsetIfEmpty, z.enum(["true", "false"]).default("false")).transform((v) => v === "true"),
+    ROUTING_OFFER_TIMEOUT_SECONDS: num(120).pipe(z.number().positive().max(86_400)),
+    // S-units a waiting ticket gains per hour (domain/queue-score.ts), in the queue and the backlog; 0 = the seed's order.
+    QUEUE_AGING_PER_HOUR: num(0).pipe(z.number().min(0).max(3600)),
 
     API_KEY: secretString,
     PORT: int(8000, 0).pipe(z.number().max(65535)),
@@ -79,6 +91,9 @@ const variables = z.object({
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: num(30).pipe(z.number().positive()),
     QUEUE_MAX_RECEIVES: int(5, 1),
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(32)),
+    // Local worker: queue batches under way at once (one classified while the one before it is deduplicated,
+    // stored, routed and acked; forward passes stay one at a time); 1 = one batch after the other.
+    WORKER_BATCHES_IN_FLIGHT: int(2, 1).pipe(z.number().max(4)),
     // Flood lanes (README "Flood lanes"): a ticket goes to the flood lane when one of its flood bands was carried
     // by more than FLOOD_LANE_THRESHOLD tickets in this minute and the last (0 = one lane for all); while the
     // main lane has work, a worker batch takes at most FLOOD_LANE_SHARE of its records from the flood lane.

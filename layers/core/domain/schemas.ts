@@ -45,7 +45,8 @@ export const Accepted = z
 export type Accepted = z.infer<typeof Accepted>;
 export const BatchAccepted = z.object({ accepted: z.array(Accepted) });
 
-export const TicketStatus = z.enum(["accepted", "processed", "assigned", "popped"]);
+// offered: an agent has it on offer (ROUTING_OFFERS); resolved: the agent finished it (POST /tickets/{id}/resolve).
+export const TicketStatus = z.enum(["accepted", "processed", "offered", "assigned", "resolved", "popped"]);
 export type TicketStatus = z.infer<typeof TicketStatus>;
 export const ModelName = z.enum(["transformer", "baseline"]);
 export type ModelName = z.infer<typeof ModelName>;
@@ -109,6 +110,10 @@ export const MasterIncident = z.object({
   updated_at: z.string(),
   status: z.enum(["open", "resolved"]),
   agent_id: z.string().nullable(),
+  // Growth updates (README "Flash floods"): the growth step the last notice announced (0: none yet), and
+  // when the last incident_update webhook was decided (null: none yet).
+  last_update_step: z.number().int(),
+  last_update_at: z.string().nullable(),
 });
 export type MasterIncident = z.infer<typeof MasterIncident>;
 /** A list's page token, from the previous page's `Link: <…>; rel="next"` header; opaque. */
@@ -163,6 +168,14 @@ export const Assignment = z.object({
   incident_id: z.string().nullable(),
 });
 export type Assignment = z.infer<typeof Assignment>;
+/** A pending offer of a ticket to an agent (GET /agents/{agent_id}/offers), with the ticket it offers. */
+export const Offer = z.object({
+  ticket_id: z.string(),
+  offered_at: z.string(),
+  expires_at: z.string(),
+  ticket: RoutedTicket,
+});
+export type Offer = z.infer<typeof Offer>;
 
 export const UrgencyIn = z.object({ text: nonBlank("text", 50_000) });
 export const UrgencyOut = z.object({

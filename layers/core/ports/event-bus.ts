@@ -8,14 +8,26 @@ export const ACTIVITY_TYPES = [
   "master_incident_created",
   "ticket_linked_to_master_incident",
   "incident_resolved",
+  "incident_updated",
   "ticket_assigned_to_agent",
+  // Offers and finishing work (README "Offers and finishing work"), appended by the scripts that change the state.
+  "ticket_offered",
+  "offer_accepted",
+  "offer_rejected",
+  "offer_expired",
+  "ticket_resolved",
   "agent_updated",
   "circuit_breaker_state_changed",
   "webhook_failed",
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
-export const WEBHOOK_TYPES = ["webhook.high_urgency", "webhook.master_incident"] as const;
+export const WEBHOOK_TYPES = [
+  "webhook.high_urgency",
+  "webhook.master_incident",
+  "webhook.incident_update",
+  "webhook.incident_resolved",
+] as const;
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
 
 export type EventType = ActivityType | WebhookType;

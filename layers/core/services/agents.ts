@@ -1,11 +1,13 @@
-import type { Agent, AgentIn, AgentPatch, Assignment } from "../domain/schemas.js";
+import type { Agent, AgentIn, AgentPatch, Assignment, Offer, RoutedTicket, TicketView } from "../domain/schemas.js";
 import { isEligible, type AgentState } from "../domain/routing.js";
-import { notFound } from "../errors.js";
+import { conflict, notFound } from "../errors.js";
 import type { Runtime } from "../runtime.js";
-import { agentFields, pageAgents, pageAgentTickets, readAgent, readAllAgents, toAgent, upsertAgent } from "../store/agents.js";
-import { pageAssignments } from "../store/assignments.js";
+import { agentFields, agentNextTicket, pageAgents, pageAgentTickets, readAgent, readAllAgents, toAgent, upsertAgent } from "../store/agents.js";
+import { pageAssignments, resolveTicket as markResolved } from "../store/assignments.js";
 import type { Page } from "../store/cursor.js";
-import { drainBacklog } from "./routing.js";
+import { pageAgentOffers, respondToOffer, type RespondOutcome } from "../store/offers.js";
+import { getTicketRecord, toRoutedTicket, toTicketView } from "../store/tickets.js";
+import { drainBacklog, sweepExpiredOffers } from "./routing.js";
 
 export { toAgent };
 
@@ -61,4 +63,83 @@ export const assignmentsPage = (rt: Runtime, limit: number, cursor?: string): Pr
 
 export async function listAssignments(rt: Runtime, limit: number): Promise<Assignment[]> {
   return (await pageAssignments(rt, limit, undefined)).items;
+}
+
+// ---- The agents' side of the work (README "Offers and finishing work") ----
+
+/** The agent's pending offers, newest first, a page at a time; 404 for an unknown agent. */
+export async function agentOffersPage(rt: Runtime, agentId: string, limit: number, cursor?: string): Promise<Page<Offer>> {
+  await getAgent(rt, agentId);
+  return pageAgentOffers(rt, agentId, limit, cursor, new Date());
+}
+
+async function ticketView(rt: Runtime, ticketId: string): Promise<TicketView> {
+  const h = await getTicketRecord(rt, ticketId);
+  if (!h.status) throw notFound(`Ticket '${ticketId}' not found`);
+  return toTicketView({ ...h, ticket_id: ticketId });
+}
+
+/** The answer's outcome as the API's error, or null when it went through. */
+function offerError(r: RespondOutcome, agentId: string, ticketId: string) {
+  switch (r.outcome) {
+    case "accepted":
+    case "rejected":
+      return null;
+    case "no_agent":
+      return notFound(`Agent '${agentId}' not found`);
+    case "no_ticket":
+      return notFound(`Ticket '${ticketId}' not found`);
+    case "no_offer":
+      return notFound(`Ticket '${ticketId}' has never been offered`);
+    case "other_agent":
+      return conflict(`Ticket '${ticketId}' is on offer to another agent`);
+    case "expired":
+      return conflict(`The offer of ticket '${ticketId}' to agent '${agentId}' has expired`);
+    case "not_pending":
+      return r.agent_id === agentId
+        ? conflict(`The offer of ticket '${ticketId}' to agent '${agentId}' is no longer pending (${r.ended})`)
+        : conflict(`Ticket '${ticketId}' has no pending offer for agent '${agentId}'`);
+  }
+}
+
+/**
+ * The agent accepts (the ticket is assigned to it, on the unit the offer held) or rejects (the unit comes back
+ * and the ticket goes to the next best agent who has not declined it, or waits in the backlog) an offer.
+ * Answers the ticket as it is afterwards. 404 unknown agent, ticket or offer; 409 an offer that is not this
+ * agent's or no longer pending (an offer past its deadline is expired on the spot).
+ */
+export async function answerOffer(rt: Runtime, agentId: string, ticketId: string, answer: "accept" | "reject"): Promise<TicketView> {
+  const r = await respondToOffer(rt.redis, rt.keys, answer, ticketId, agentId, new Date());
+  if (r.outcome === "accepted" || r.outcome === "rejected") rt.bus.appended?.();
+  // A unit came back: the ticket's next agent, or other waiting work, may take it now.
+  if (r.outcome === "rejected" || (r.outcome === "not_pending" && r.ended === "withdrawn")) await drainBacklog(rt);
+  if (r.outcome === "expired") await sweepExpiredOffers(rt);
+  const error = offerError(r, agentId, ticketId);
+  if (error) throw error;
+  return ticketView(rt, ticketId);
+}
+
+/** The agent's most urgent assigned ticket still in the queue; 404 for an unknown agent or none. */
+export async function agentNext(rt: Runtime, agentId: string): Promise<RoutedTicket> {
+  await getAgent(rt, agentId);
+  const h = await agentNextTicket(rt.redis, rt.keys, agentId);
+  if (!h) throw notFound(`Agent '${agentId}' has no assigned tickets`);
+  return toRoutedTicket(h);
+}
+
+/**
+ * The agent finished the ticket: it leaves the queue, its unit comes back (the backlog may use it at once) and
+ * it is "resolved". Resolving again answers the same; 404 unknown, 409 not classified yet or popped.
+ */
+export async function resolveTicket(rt: Runtime, ticketId: string): Promise<TicketView> {
+  const r = await markResolved(rt.redis, rt.keys, ticketId, new Date(), rt.config.TICKET_TTL_SECONDS);
+  if (r.outcome === "missing") throw notFound(`Ticket '${ticketId}' not found`);
+  if (r.outcome === "not_processed") {
+    throw conflict(r.status === "popped" ? `Ticket '${ticketId}' was popped from the queue` : `Ticket '${ticketId}' is not processed yet (${r.status})`);
+  }
+  if (r.outcome === "resolved") {
+    rt.bus.appended?.();
+    await drainBacklog(rt);
+  }
+  return ticketView(rt, ticketId);
 }

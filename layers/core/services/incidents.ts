@@ -20,14 +20,16 @@ export async function listIncidents(rt: Runtime, limit: number, status?: "open" 
   return (await pageIncidents(rt, limit, undefined, status)).items;
 }
 
+/**
+ * Resolves the incident. Only the call that resolves it announces it (incident_resolved and the one
+ * incident_resolved webhook, appended to the outbox by the script itself); resolving again is harmless.
+ */
 export async function resolve(rt: Runtime, id: string): Promise<MasterIncident> {
   const outcome = await resolveIncident(rt.redis, rt.keys, id, new Date());
   if (outcome === "missing") throw notFound(`Incident '${id}' not found`);
+  if (outcome === "resolved") rt.bus.appended?.();
   const incident = await getIncident(rt, id);
-  if (outcome === "resolved") {
-    await rt.bus.publish([{ type: "incident_resolved", data: { incident_id: id, ticket_count: incident.ticket_count } }]);
-    if (incident.agent_id) await drainBacklog(rt); // the owner's unit is free again
-  }
+  if (outcome === "resolved" && incident.agent_id) await drainBacklog(rt); // the owner's unit is free again
   return incident;
 }
 

@@ -10,6 +10,8 @@ import { getTicketRecords, storeProcessed, TICKET_STATUS, toRoutedTicket, type T
 import { routeTickets } from "./routing.js";
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+/** Queue aging (QUEUE_AGING_PER_HOUR): the ticket's priority grows from when it was accepted. */
+const aging = (rt: ModelRuntime, h: TicketRecord) => ({ perHour: rt.config.QUEUE_AGING_PER_HOUR, acceptedAtMs: Date.parse(h.accepted_at ?? "") });
 
 /**
  * The classifier's pipeline for one queue batch (DESIGN §3): one classifier call for every ticket still
@@ -50,7 +52,7 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
   const scores = new Map(
     loaded
       .filter(({ h }) => h.status === TICKET_STATUS.processed && !h.routed)
-      .map(({ id, h }) => [id, queueScore(Number(h.urgency_score), Number(h.seq ?? 0))] as const),
+      .map(({ id, h }) => [id, queueScore(Number(h.urgency_score), Number(h.seq ?? 0), aging(rt, h))] as const),
   );
 
   const response = await processPartialResponse(
@@ -97,7 +99,7 @@ async function finishTicket(
   };
   // The dedup script has already written the link; repeating it keeps this ticket's record whole.
   if (incidentId) fields.incident_id = incidentId;
-  const score = queueScore(s, Number(h.seq ?? 0));
+  const score = queueScore(s, Number(h.seq ?? 0), aging(rt, h));
   const ticket = toRoutedTicket({ ...h, ...fields, status: "processed" });
   const events: BusEvent[] = [
     {

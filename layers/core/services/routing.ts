@@ -3,38 +3,57 @@ import { isEligible, rankAgents, ticketSkillVector, type AgentState } from "../d
 import type { Category } from "../domain/schemas.js";
 import type { BusEvent } from "../ports/event-bus.js";
 import type { Runtime } from "../runtime.js";
-import { assignIncident, assignTicket, joinIncidentOwner } from "../store/assignments.js";
+import { assignIncident, assignTicket, backlogNext, joinIncidentOwner } from "../store/assignments.js";
 import { incidentTicketIds, INCIDENT_STATUS, readIncidentRecord } from "../store/incidents.js";
-import { addToBacklog, backlogTop, removeFromBacklog } from "../store/queue.js";
+import { declinedBy, dueOffers, expireOffer, OFFER_PENDING, offerTicket } from "../store/offers.js";
+import { addToBacklog, removeFromBacklog } from "../store/queue.js";
 import { getTicketRecord, markRouted, TICKET_STATUS } from "../store/tickets.js";
 import { listAgents } from "./agents.js";
 
 // Bounds one drain; whatever is left is picked up by the next release or batch.
 const MAX_DRAIN = 1_000;
+// One sweep expires at most SWEEP_BATCH × SWEEP_ROUNDS offers; the next sweep takes the rest.
+const SWEEP_BATCH = 100;
+const SWEEP_ROUNDS = 10;
 
-type Work = { kind: "ticket"; id: string; probabilities: CategoryProbabilities } | { kind: "incident"; id: string; category: Category };
+type Work =
+  | { kind: "ticket"; id: string; probabilities: CategoryProbabilities; declined: string[] }
+  | { kind: "incident"; id: string; category: Category };
+
+/** An agent has it (assigned, or on offer), or why nobody has. */
+type Placement =
+  | { agent: string; offered: boolean }
+  | { agent: null; why: "nobody_eligible" | "lost_races" | "not_assignable" };
 
 /**
  * Tries the eligible agents best first (DESIGN §6); each reservation is one Lua script, and an agent that
- * filled up meanwhile (another worker won the race) just means: try the next. Returns the agent, or null
- * when nobody can take it now.
+ * filled up meanwhile (another worker won the race) just means: try the next. With ROUTING_OFFERS a ticket is
+ * offered rather than assigned (the offer holds the unit), never to an agent who declined it; an incident
+ * is always owned at once.
  */
-async function place(rt: Runtime, work: Work, agents: AgentState[]): Promise<string | null> {
+async function place(rt: Runtime, work: Work, agents: AgentState[]): Promise<Placement> {
   const needs = ticketSkillVector(work.kind === "ticket" ? work.probabilities : oneHot(work.category));
-  for (const agent of rankAgents(needs, agents, rt.config.ROUTING_LOAD_PENALTY_FACTOR)) {
+  const declined = new Set(work.kind === "ticket" ? work.declined : []);
+  const ranked = rankAgents(needs, declined.size ? agents.filter((a) => !declined.has(a.agent_id)) : agents, rt.config.ROUTING_LOAD_PENALTY_FACTOR);
+  if (ranked.length === 0) return { agent: null, why: "nobody_eligible" };
+  for (const agent of ranked) {
     const now = new Date();
     const outcome =
-      work.kind === "ticket"
-        ? await assignTicket(rt.redis, rt.keys, work.id, agent.agent_id, now)
-        : await assignIncident(rt.redis, rt.keys, work.id, agent.agent_id, now);
-    if (outcome === "assigned") {
+      work.kind === "incident"
+        ? await assignIncident(rt.redis, rt.keys, work.id, agent.agent_id, now)
+        : rt.config.ROUTING_OFFERS
+          ? await offerTicket(rt.redis, rt.keys, work.id, agent.agent_id, now, new Date(now.getTime() + rt.config.ROUTING_OFFER_TIMEOUT_SECONDS * 1000))
+          : await assignTicket(rt.redis, rt.keys, work.id, agent.agent_id, now);
+    if (outcome === "assigned" || outcome === "offered") {
       agent.current_load++;
-      return agent.agent_id;
+      return { agent: agent.agent_id, offered: outcome === "offered" };
     }
-    if (outcome === "not_assignable") return null;
+    if (outcome === "not_assignable") return { agent: null, why: "not_assignable" };
+    // It declined the ticket meanwhile (an answer raced this round): the next one.
+    if (outcome === "declined") continue;
     agent.current_load = agent.max_concurrent_tickets; // full or offline by now: out of this round
   }
-  return null;
+  return { agent: null, why: "lost_races" };
 }
 
 async function assignedEvents(rt: Runtime, work: Work, agentId: string): Promise<BusEvent[]> {
@@ -57,8 +76,14 @@ async function workFor(rt: Runtime, ticketId: string): Promise<Work | "done" | n
     }
     return { kind: "incident", id: h.incident_id, category: inc.category as Category };
   }
-  if (h.agent_id) return "done";
-  return { kind: "ticket", id: ticketId, probabilities: JSON.parse(h.probabilities ?? "{}") as CategoryProbabilities };
+  // Assigned, or on offer: the agent's answer (or the offer's expiry) decides what comes next.
+  if (h.agent_id || h.offer_status === OFFER_PENDING) return "done";
+  return {
+    kind: "ticket",
+    id: ticketId,
+    probabilities: JSON.parse(h.probabilities ?? "{}") as CategoryProbabilities,
+    declined: declinedBy(h),
+  };
 }
 
 /**
@@ -68,11 +93,16 @@ async function workFor(rt: Runtime, ticketId: string): Promise<Work | "done" | n
 export async function routeTickets(rt: Runtime, ticketIds: string[], scores: Map<string, number>): Promise<void> {
   const agents = await listAgents(rt);
   const events: BusEvent[] = [];
+  let offered = false;
   for (const id of [...ticketIds].sort((a, b) => (scores.get(b) ?? 0) - (scores.get(a) ?? 0))) {
     const work = await workFor(rt, id);
     if (work && work !== "done") {
-      const agent = await place(rt, work, agents);
-      if (agent) events.push(...(await assignedEvents(rt, work, agent)));
+      const placed = await place(rt, work, agents);
+      // An offer's event is in the outbox already (offer-ticket.lua appended it).
+      if (placed.agent !== null) {
+        if (placed.offered) offered = true;
+        else events.push(...(await assignedEvents(rt, work, placed.agent)));
+      }
       // Only if it is still waiting: the check and the insert are one script, so a ticket popped (or
       // assigned, or linked) since workFor read it never lingers in the backlog.
       else await addToBacklog(rt, { kind: work.kind, id: work.id }, scores.get(id) ?? 0);
@@ -80,18 +110,24 @@ export async function routeTickets(rt: Runtime, ticketIds: string[], scores: Map
     // Routed: a redelivered record of this ticket has nothing left to do.
     await markRouted(rt, id);
   }
+  if (offered) rt.bus.appended?.();
   await rt.bus.publish(events);
   // Capacity may have come back while these were placed; a ticket put in the backlog must not wait for
   // the next release to be looked at.
   await drainBacklog(rt);
 }
 
-/** Assigns backlog items, most urgent first, while anyone can take them. */
+/**
+ * Assigns (or offers) backlog items, most urgent first, while anyone can take them. An item no eligible
+ * agent may take (everyone free has declined it) stays where it is and the drain goes on past it.
+ */
 export async function drainBacklog(rt: Runtime): Promise<number> {
   let agents: AgentState[] | undefined;
-  let assigned = 0;
+  let placedCount = 0;
+  let offered = false;
+  const passed = new Set<string>();
   for (let i = 0; i < MAX_DRAIN; i++) {
-    const top = await backlogTop(rt);
+    const top = await backlogNext(rt, passed);
     if (!top) break;
     agents ??= await listAgents(rt);
     if (!agents.some(isEligible)) break;
@@ -100,20 +136,45 @@ export async function drainBacklog(rt: Runtime): Promise<number> {
       await removeFromBacklog(rt, top.member);
       continue;
     }
-    const agent = await place(rt, work, agents);
-    if (!agent) {
+    const placed = await place(rt, work, agents);
+    if (placed.agent === null) {
+      if (placed.why === "nobody_eligible") passed.add(top.member);
       // Lost every race this round: the next turn looks again with fresh loads, and stops if nobody is free.
-      agents = undefined;
+      else if (placed.why === "lost_races") agents = undefined;
+      // not_assignable: the script took it out of the backlog.
       continue;
     }
-    assigned++;
-    await rt.bus.publish(await assignedEvents(rt, work, agent));
+    placedCount++;
+    if (placed.offered) offered = true;
+    else await rt.bus.publish(await assignedEvents(rt, work, placed.agent));
   }
-  return assigned;
+  if (offered) rt.bus.appended?.();
+  return placedCount;
 }
 
 async function incidentWork(rt: Runtime, incidentId: string): Promise<Work | null> {
   const inc = await readIncidentRecord(rt, incidentId);
   if (inc.status !== INCIDENT_STATUS.open || inc.agent_id) return null;
   return { kind: "incident", id: incidentId, category: inc.category as Category };
+}
+
+/**
+ * Expires every offer whose deadline has passed (README "Offers and finishing work"), one script per offer,
+ * so workers sweeping at the same time expire each offer exactly once; the unit goes back, the agent never
+ * gets that ticket again, and the ticket goes through the backlog to the next best agent (or waits there).
+ * Cheap enough to call every second from every worker: when nothing is due it is one read of the deadlines
+ * zset. `now` is for tests. Returns how many offers this call expired.
+ */
+export async function sweepExpiredOffers(rt: Runtime, now: Date = new Date()): Promise<number> {
+  let expired = 0;
+  for (let round = 0; round < SWEEP_ROUNDS; round++) {
+    const due = await dueOffers(rt.redis, rt.keys, now, SWEEP_BATCH);
+    for (const ticketId of due) if ((await expireOffer(rt.redis, rt.keys, ticketId, now)) === "expired") expired++;
+    if (due.length < SWEEP_BATCH) break;
+  }
+  if (expired > 0) {
+    rt.bus.appended?.();
+    await drainBacklog(rt);
+  }
+  return expired;
 }

@@ -10,13 +10,19 @@ export const DELIVERY_HEADER = "X-SmartSupport-Delivery";
 export const sign = (secret: string, body: string) =>
   `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
+/** The intent a webhook event carries (its detail as the script or service that appended it wrote it). */
 function toIntent(event: SmartSupportEvent): WebhookIntent {
   const d = event.detail;
-  return (
-    event["detail-type"] === "webhook.high_urgency"
-      ? { kind: "high_urgency", ticket: d.ticket }
-      : { kind: "master_incident", incident: d.incident }
-  ) as WebhookIntent;
+  switch (event["detail-type"]) {
+    case "webhook.high_urgency":
+      return { kind: "high_urgency", ticket: d.ticket } as WebhookIntent;
+    case "webhook.incident_update":
+      return { kind: "incident_update", incident: d.incident, step: Number(d.step), previous_step: Number(d.previous_step ?? 0) } as WebhookIntent;
+    case "webhook.incident_resolved":
+      return { kind: "incident_resolved", incident: d.incident } as WebhookIntent;
+    default:
+      return { kind: "master_incident", incident: d.incident } as WebhookIntent;
+  }
 }
 
 // Timeouts, refused connections, 408, 429 and 5xx may pass on a later try; other 4xx will not.

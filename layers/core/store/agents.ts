@@ -6,11 +6,13 @@ import { upsertAgent } from "./lua/upsert-agent.js";
 import type { RedisPort } from "./redis-port.js";
 
 export { upsertAgent };
+export { agentNextTicket } from "./lua/agent-next.js";
 
 /**
- * Agents: one hash per agent at keys.agent(id), the set of agent ids at keys.agents, and the set of
- * ticket ids each agent holds at keys.agentTickets(id). Fields: agent_id, display_name, tech, billing,
- * legal, max_concurrent_tickets, current_load (the server's), status, created_at, updated_at.
+ * Agents: one hash per agent at keys.agent(id), the set of agent ids at keys.agents, the set of ticket ids
+ * each agent holds at keys.agentTickets(id), and its pending offers at keys.agentOffers(id) (store/offers.ts).
+ * Fields: agent_id, display_name, tech, billing, legal, max_concurrent_tickets, current_load (the server's:
+ * units held by assigned tickets and pending offers), status, created_at, updated_at.
  */
 export const AGENT_STATUS = { online: "online", offline: "offline" } as const;
 

@@ -10,7 +10,8 @@ export { resolveIncident };
 
 /**
  * Master incidents: one hash per incident at keys.incident(id) (incident_id, summary, root_ticket_id,
- * category, space, status, agent_id, created_at, updated_at, resolved_at), its ticket ids in order at
+ * category, space, status, agent_id, created_at, updated_at, resolved_at, and for growth updates
+ * last_update_step, last_update_at, last_notice_ms — see dedup-apply.lua), its ticket ids in order at
  * keys.incidentTickets(id), all incidents by creation ms in the keys.incidents zset, the open ones in
  * keys.openIncidents, their representative vectors ("space|base64") in keys.incidentVectors, and a
  * version counter bumped whenever the open set changes.
@@ -31,6 +32,8 @@ export function toIncident(h: Record<string, string>, tickets: string[]): Master
     updated_at: h.updated_at ?? "",
     status: h.status as MasterIncident["status"],
     agent_id: h.agent_id || null,
+    last_update_step: Number(h.last_update_step ?? 0) || 0,
+    last_update_at: h.last_update_at || null,
   };
 }
 

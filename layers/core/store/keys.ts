@@ -36,6 +36,8 @@ export function makeKeys(prefix: string) {
     ticket: (id: string) => k(`ticket:${encodeId(id)}`),
     agent: (id: string) => k(`agent:${encodeId(id)}`),
     agentTickets: (id: string) => k(`agent:${encodeId(id)}:tickets`),
+    /** An agent's pending offers: zset, member ticket id, score offered ms (lua: offers_of in includes/assignment.lua). */
+    agentOffers: (id: string) => k(`agent:${encodeId(id)}:offers`),
     incident: (id: string) => k(`incident:${encodeId(id)}`),
     incidentTickets: (id: string) => k(`incident:${encodeId(id)}:tickets`),
     seq: k("seq"),
@@ -57,6 +59,8 @@ export function makeKeys(prefix: string) {
     agents: k("agents"),
     assignments: k("assignments"),
     backlog: k("backlog"),
+    /** Pending offers' deadlines: zset, member ticket id, score deadline ms; swept by sweepExpiredOffers. */
+    offerDeadlines: k("offers:deadlines"),
     // Every event passes through the outbox (store/outbox.ts); what no target could take goes to its DLQ.
     outbox: k("outbox"),
     outboxDlq: k("outbox:dlq"),

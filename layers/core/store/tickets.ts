@@ -17,14 +17,21 @@ export const TICKET_STATUS = {
   accepted: "accepted",
   processed: "processed",
   popped: "popped",
+  resolved: "resolved",
 } as const;
 
-/** The hash's fields, as stored. "assigned" is not a stored status: a processed ticket with an agent_id. */
+/**
+ * The hash's fields, as stored. "assigned" and "offered" are not stored statuses: a processed ticket with an
+ * agent_id, or with a pending offer.
+ */
 export type TicketRecord = Partial<
   Record<
     | "ticket_id" | "payload_hash" | "job_id" | "subject" | "body" | "customer_id" | "status" | "accepted_at" | "seq"
     | "send_lease_ms" | "queued" | "category" | "urgency_score" | "model" | "probabilities" | "processed_at"
-    | "incident_id" | "agent_id" | "charged" | "assigned_at" | "routed" | "popped_at" | "cleaning",
+    | "incident_id" | "agent_id" | "charged" | "assigned_at" | "routed" | "popped_at" | "cleaning"
+    // Offers (store/offers.ts): the last offer's agent, status (pending, accepted, rejected, expired,
+    // withdrawn), times; the agents who rejected it or let it expire (JSON array); when it was resolved.
+    | "offer_agent_id" | "offer_status" | "offered_at" | "offer_expires_at" | "offer_expires_ms" | "declined" | "resolved_at",
     string
   >
 >;
@@ -46,13 +53,19 @@ export function toTicketView(h: TicketRecord): TicketView {
     subject: h.subject ?? "",
     body: h.body ?? "",
     customer_id: orNull(h.customer_id),
-    status: (h.status === TICKET_STATUS.processed && h.agent_id ? "assigned" : (h.status ?? "accepted")) as TicketStatus,
+    status: viewStatus(h),
     job_id: h.job_id ?? "",
     accepted_at: h.accepted_at ?? "",
   };
   if (h.processed_at === undefined) return view;
   const cleaning = parseCleaning(h.cleaning);
   return { ...view, ...processedFields(h), ...(cleaning ? { cleaning } : {}) };
+}
+
+function viewStatus(h: TicketRecord): TicketStatus {
+  if (h.status === TICKET_STATUS.processed && h.agent_id) return "assigned";
+  if (h.status === TICKET_STATUS.processed && h.offer_status === "pending") return "offered";
+  return (h.status ?? "accepted") as TicketStatus;
 }
 
 /** What text cleaning removed (a JSON field; absent on tickets processed before it was recorded). */

@@ -243,6 +243,7 @@ export class Deduplicator {
               members: decision.members,
             },
         now(),
+        { updateIntervalMs: config.INCIDENT_UPDATE_INTERVAL_SECONDS * 1000 },
       );
       if (applied.outcome === "closed") {
         // Resolved since our mirror looked: forget it and decide again without it.

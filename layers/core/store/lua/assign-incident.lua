@@ -1,7 +1,8 @@
 --[[
 assign-incident: make an agent the owner of a master incident, for one unit of capacity; every ticket of
 the incident is recorded to the owner without a unit of its own, and tickets that held a unit with some
-agent give it back.
+agent give it back (a pending offer of one is withdrawn). Incidents are never offered: the owner has it at
+once, offers or not (README "Offers and finishing work").
 KEYS[1] incident hash   KEYS[2] agent hash   KEYS[3] assignments zset   KEYS[4] backlog zset
 KEYS[5] incident tickets list
 ARGV[1] incident id   ARGV[2] agent id   ARGV[3] ticket key prefix   ARGV[4] agent key prefix

@@ -6,7 +6,7 @@ ARGV[1] ticket id   ARGV[2] agent id   ARGV[3] ticket key prefix   ARGV[4] agent
 ARGV[5] now ms   ARGV[6] now ISO
 Validates before writing: the ticket, agent, agents' ticket sets, assignments and backlog hold their types.
 Reply: 1 assigned | 0 the agent cannot take it (offline, full, unknown) | -1 the ticket is not assignable
-       (not waiting in the queue, already assigned, or part of a master incident)
+       (not waiting in the queue, already assigned, on offer to someone, or part of a master incident)
 ]]
 -- @include "keys"
 -- @include "guard"
@@ -15,8 +15,8 @@ need(KEYS[3], "zset")
 need(KEYS[4], "zset")
 check_ticket(ARGV[3], ARGV[4], ARGV[1])
 check_agent(ARGV[4], ARGV[2])
-local t = redis.call("HMGET", KEYS[2], "status", "agent_id", "incident_id")
-if t[1] ~= "processed" or (t[2] and t[2] ~= "") or (t[3] and t[3] ~= "") then
+local t = redis.call("HMGET", KEYS[2], "status", "agent_id", "incident_id", "offer_status")
+if t[1] ~= "processed" or (t[2] and t[2] ~= "") or (t[3] and t[3] ~= "") or t[4] == "pending" then
   redis.call("ZREM", KEYS[4], backlog_ticket(ARGV[1]))
   return -1
 end

@@ -1,9 +1,19 @@
 import type { DedupSpace } from "../../domain/dedup.js";
+import { growthSteps } from "../../domain/incident-growth.js";
 import type { Keys } from "../keys.js";
 import type { RedisPort } from "../redis-port.js";
 import { loadLua } from "./load.js";
 
 const script = loadLua("dedup-apply");
+const STEPS = growthSteps().join(",");
+/** INCIDENT_UPDATE_INTERVAL_SECONDS' default, for callers that do not say. */
+const DEFAULT_UPDATE_INTERVAL_MS = 300_000;
+
+/** How incidents announce their growth (README "Flash floods"). */
+export interface GrowthCadence {
+  /** At most one update per this many ms (INCIDENT_UPDATE_INTERVAL_SECONDS × 1000). */
+  updateIntervalMs: number;
+}
 
 export type ApplyResult =
   | { outcome: "linked" | "created"; incident_id: string; ticketIncident: string | null; newlyLinked: string[] }
@@ -28,10 +38,27 @@ export type ApplyAction =
 
 /**
  * Applies the decision; the events of what it did are appended to the outbox, and its links to the dedup
- * log, by the same script.
+ * log, by the same script — a growth update too, when the links reach a growth step and the cadence allows.
  */
-export async function dedupApply(redis: RedisPort, keys: Keys, ticketId: string, a: ApplyAction, now: Date): Promise<ApplyResult> {
-  const base = [a.action, ticketId, keys.ticketPrefix, keys.incidentPrefix, keys.agentPrefix, now.toISOString(), now.getTime()];
+export async function dedupApply(
+  redis: RedisPort,
+  keys: Keys,
+  ticketId: string,
+  a: ApplyAction,
+  now: Date,
+  cadence: GrowthCadence = { updateIntervalMs: DEFAULT_UPDATE_INTERVAL_MS },
+): Promise<ApplyResult> {
+  const base = [
+    a.action,
+    ticketId,
+    keys.ticketPrefix,
+    keys.incidentPrefix,
+    keys.agentPrefix,
+    now.toISOString(),
+    now.getTime(),
+    Math.max(0, Math.round(cadence.updateIntervalMs)),
+    STEPS,
+  ];
   const args =
     a.action === "link"
       ? [...base, a.incident_id, ...(a.members ?? []).filter((m) => m !== ticketId)]

@@ -1,6 +1,7 @@
 --[[
 pop-ticket: take the most urgent ticket (earliest among equals) off the queue, atomically, and give back
-the capacity unit it held with its agent (the popped ticket keeps agent_id, as a record of who had it).
+the capacity unit it held with its agent (the popped ticket keeps agent_id, as a record of who had it); a
+pending offer is withdrawn with its unit (its deadline is dropped by the sweep).
 KEYS[1] queue zset   KEYS[2] counters hash   KEYS[3] assignments zset   KEYS[4] backlog zset
 ARGV[1] ticket key prefix   ARGV[2] now (ISO 8601)   ARGV[3] ttl seconds for the popped ticket
 ARGV[4] agent key prefix
