@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   aws_apigateway as apigwv1,
@@ -88,6 +91,13 @@ export class SmartSupportStack extends Stack {
       type: "String",
       description: "Upstash Redis REST URL (https://….upstash.io); its token goes into the stack's secret",
     });
+    const routingOffers = new CfnParameter(this, "RoutingOffers", {
+      type: "String",
+      default: "false",
+      allowedValues: ["true", "false"],
+      description: "true: routing offers each ticket to an agent, who accepts or rejects it within RoutingOfferTimeoutSeconds (README \"Offers and finishing work\"); false: immediate assignment",
+    });
+    const routingOfferTimeout = new CfnParameter(this, "RoutingOfferTimeoutSeconds", { type: "Number", default: 120, minValue: 1, description: "How long an agent has to accept an offer" });
     const webhookFormat = new CfnParameter(this, "WebhookFormat", {
       type: "String",
       default: "generic",
@@ -188,6 +198,8 @@ export class SmartSupportStack extends Stack {
     const environment = {
       UPSTASH_REDIS_REST_URL: upstashUrl.valueAsString,
       WEBHOOK_FORMAT: webhookFormat.valueAsString,
+      ROUTING_OFFERS: routingOffers.valueAsString,
+      ROUTING_OFFER_TIMEOUT_SECONDS: routingOfferTimeout.valueAsString,
       QUEUE_URL: intake.queueUrl,
       FLOOD_QUEUE_URL: floodLane.queueUrl,
       EVENT_BUS_NAME: bus.eventBusName,
@@ -202,7 +214,8 @@ export class SmartSupportStack extends Stack {
     const allFunctions: lambda.Function[] = [];
 
     // The container image: classifier and model-backed routes, built from the task folder the rehearsal runs.
-    const taskFolder = buildImageTask();
+    // Its own folder per synth: two synths at once (test files run in parallel) must not rebuild one folder.
+    const taskFolder = buildImageTask(mkdtempSync(join(tmpdir(), "ss-image-task-")));
     const image = (cmd: string) =>
       lambda.DockerImageCode.fromImageAsset(taskFolder, { cmd: [cmd], platform: ecrAssets.Platform.LINUX_AMD64 });
     const classifier = new lambda.DockerImageFunction(this, "Classifier", {
@@ -351,9 +364,12 @@ export class SmartSupportStack extends Stack {
 
     const activity = zipFunction("Activity", "functions/activity/lambda.ts");
     const webhook = zipFunction("Webhook", "functions/webhook/lambda.ts", { timeout: Duration.seconds(60) });
+    // Offers past their deadline go to the next agent: swept every minute (and by every classifier batch).
+    const sweeper = zipFunction("OfferSweeper", "functions/sweeper/lambda.ts");
+    new events.Rule(this, "OfferSweepSchedule", { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(sweeper)] });
     // EventBridge invokes its targets asynchronously: its retry policy and DLQ cover delivery; an error thrown
     // inside the function is Lambda's to retry, and once those retries run out the event is kept on a queue.
-    for (const fn of [activity, webhook]) {
+    for (const fn of [activity, webhook, sweeper]) {
       fn.configureAsyncInvoke({
         onFailure: new destinations.SqsDestination(eventHandlerFailures),
         retryAttempts: ASYNC_RETRY_ATTEMPTS,
@@ -375,8 +391,8 @@ export class SmartSupportStack extends Stack {
       });
     }
 
-    for (const fn of [...apiFunctions, classifier, activity, webhook]) secret.grantRead(fn);
-    for (const fn of [...apiFunctions, classifier, webhook]) bus.grantPutEventsTo(fn);
+    for (const fn of [...apiFunctions, classifier, activity, webhook, sweeper]) secret.grantRead(fn);
+    for (const fn of [...apiFunctions, classifier, webhook, sweeper]) bus.grantPutEventsTo(fn);
     for (const fn of allFunctions) NagSuppressions.addResourceSuppressions(fn.role!, [NAG.basicRole]);
 
     // Alarms: each one mails the topic when it fires and when it recovers.

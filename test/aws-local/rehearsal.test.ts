@@ -41,6 +41,7 @@ beforeAll(async () => {
     secret: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET },
     visibilityTimeoutSeconds: 2,
     asyncRetryDelayMs: 200,
+    scheduleEveryMs: 2_000,
     onError: () => {},
   });
   target = {
@@ -102,6 +103,16 @@ describe("the synthesized artifacts", () => {
     const line = log.split("\n").find((l) => l.includes('"model loaded"'));
     expect(line, log.slice(0, 2000)).toBeDefined();
     expect(JSON.parse(line!).initMs).toBeGreaterThan(0);
+  });
+});
+
+describe("scheduled work", () => {
+  it("the offer sweeper runs on its EventBridge schedule, from its own bundle, against Redis", async () => {
+    const id = [...rehearsal.functions.keys()].find((k) => k.startsWith("OfferSweeper"))!;
+    expect(id).toBeDefined();
+    const swept = () => readFileSync(join(rehearsal.logDir, `${id}.log`), "utf8").split("\n").filter((l) => l.includes('"offers swept"'));
+    await eventually(async () => swept().length >= 2, 30_000);
+    expect(JSON.parse(swept()[0]!)).toMatchObject({ expired: 0 });
   });
 });
 

@@ -64,8 +64,11 @@ describe("CDK app", () => {
   });
 
   it("routes bus events by the same rules as the local bus, to targets with retries and a DLQ", () => {
-    const rules = resources("AWS::Events::Rule");
+    const rules = resources("AWS::Events::Rule").filter(([, r]) => r.Properties.EventPattern);
     expect(rules).toHaveLength(Object.keys(EVENT_RULES).length);
+    // And one schedule: the offer sweeper, every minute (the rehearsal runs it: test/aws-local).
+    const schedules = resources("AWS::Events::Rule").filter(([, r]) => r.Properties.ScheduleExpression);
+    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(["rate(1 minute)"]);
     for (const types of Object.values(EVENT_RULES)) {
       const rule = rules.find(([, r]) => JSON.stringify((r.Properties.EventPattern as { "detail-type": string[] })["detail-type"]) === JSON.stringify(types));
       expect(rule, `rule for ${types.join(",")}`).toBeDefined();

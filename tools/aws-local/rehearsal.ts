@@ -1,7 +1,7 @@
 // The AWS rehearsal (DESIGN §1): runs what `cdk synth` produced — each function from its own artifact, in its
 // own processes, with the environment the template gives it — wired as the template wires it, against local
 // stand-ins: moto for SQS, EventBridge and Secrets Manager, the Upstash REST stand-in over a real Redis.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { cpSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -38,6 +38,8 @@ export interface RehearsalOptions {
   visibilityTimeoutSeconds?: number;
   /** Execution environments per function at most (Lambda's are many; two cores are not). */
   maxConcurrency?: number;
+  /** Scheduled rules fire every this many ms instead of their rate (a minute is long in a test). */
+  scheduleEveryMs?: number;
   /** Lambda's async retry waits about 1 and 2 minutes; the rehearsal waits this many ms · attempt. */
   asyncRetryDelayMs?: number;
   /** Where function logs go: one file per function under this folder (a temporary one by default). */
@@ -228,6 +230,22 @@ export async function startRehearsal(opts: RehearsalOptions): Promise<Rehearsal>
     }
     for (const [ruleId, r] of assembly.resources("AWS::Events::Rule")) {
       const p = r.Properties as Props;
+      if (p.ScheduleExpression) {
+        // A schedule (the default bus's "rate(…)"): its targets invoked on a timer, asynchronously as in AWS.
+        const everyMs = opts.scheduleEveryMs ?? rateMs(String(p.ScheduleExpression));
+        for (const t of (p.Targets as { Id: string; Arn: never }[]) ?? []) {
+          const fn = functions.get(CloudAssembly.target(t.Arn));
+          if (!fn) throw new Error(`rule ${ruleId}: target ${CloudAssembly.target(t.Arn)} is not a Lambda function the rehearsal runs`);
+          const event = { version: "0", source: "aws.events", "detail-type": "Scheduled Event", account: "123456789012", region: REGION, resources: [ruleId], detail: {} };
+          const fire = async () => {
+            const r = await fn.invoke({ ...event, id: randomUUID(), time: new Date().toISOString() });
+            if (!r.ok) onError(new Error(`scheduled ${ruleId} → ${fn.spec.logicalId}: ${r.errorType}: ${r.errorMessage}`));
+          };
+          const timer = setInterval(() => void fire(), everyMs);
+          stoppers.push(async () => clearInterval(timer));
+        }
+        continue;
+      }
       const busName = String(resolver.resolve(p.EventBusName as never));
       await events.send(new PutRuleCommand({ Name: ruleId, EventBusName: busName, EventPattern: JSON.stringify(resolver.resolve(p.EventPattern as never)), State: "ENABLED" }));
       for (const t of (p.Targets as { Id: string; Arn: never }[]) ?? []) {
@@ -315,4 +333,12 @@ function lambdaEnvironment(f: FunctionSpec, name: string, taskRoot: string, awsE
     LANG: "en_US.UTF-8",
     PATH: "/usr/local/bin:/usr/bin:/bin",
   };
+}
+
+/** "rate(1 minute)", "rate(5 minutes)", "rate(1 hour)" → milliseconds. */
+function rateMs(expression: string): number {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!m) throw new Error(`schedule ${expression}: the rehearsal runs rate(…) schedules only`);
+  const unit = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[m[2]!.replace(/s$/, "") as "minute" | "hour" | "day"];
+  return Number(m[1]) * unit;
 }
