@@ -61,6 +61,42 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   return parse<T>(res);
 }
 
+/** The `rel="next"` URL of an RFC 8288 `Link` header (the API's lists page that way), or null. */
+export function nextLink(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(",")) {
+    const m = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(part);
+    if (m) return m[1] ?? null;
+  }
+  return null;
+}
+
+/** A read of one page of a list: its body and the next page's path (from the Link header), if any. */
+export async function apiPage<T>(path: string): Promise<{ body: T; next: string | null }> {
+  const res = await send("GET", path, undefined, storedKey());
+  const next = nextLink(res.headers.get("link"));
+  return { body: await parse<T>(res), next };
+}
+
+let chain: Promise<unknown> = Promise.resolve();
+let queued = 0;
+
+/**
+ * Runs `fn` after every earlier `serial` call has finished. The Agent view's reads (its tickets, then its
+ * next) and the page's answers to offers and resolves go through it, so a poll never reads the ticket list
+ * before a resolve and `next` after it (a needless 404). A poll that finds a write under way (perhaps waiting
+ * for the API key) skips its read rather than wait: see `serialIdle`.
+ */
+export function serial<T>(fn: () => Promise<T>): Promise<T> {
+  queued++;
+  const run = chain.then(fn, fn).finally(() => queued--);
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+/** True when no `serial` call is running or waiting. */
+export const serialIdle = (): boolean => queued === 0;
+
 /** What the user reads: the server's `detail`, with the status code. */
 export const describe = (err: unknown): string =>
   err instanceof ApiError

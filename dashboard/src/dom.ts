@@ -81,6 +81,16 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return `${Math.floor(s / 3600)} h ago`;
 }
 
+/** Time left until `iso` ("1 min 52 s", "40 s"); "" once it has passed. */
+export function until(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "";
+  const s = Math.round((new Date(iso).getTime() - now) / 1000);
+  if (!(s > 0)) return "";
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
 /**
  * Runs a button's async action once at a time. The button is marked aria-disabled rather than disabled, so a
  * keyboard user's focus stays on it (a disabled button drops focus to <body>).

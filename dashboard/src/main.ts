@@ -1,20 +1,28 @@
 import "./styles.css";
-import { api, describe } from "./api.js";
+import { api, apiPage, describe } from "./api.js";
 import { byId, clock, setText } from "./dom.js";
-import type { ActivityEvent, Agent, MasterIncident, Metrics, RoutedTicket, Snapshot } from "./types.js";
+import { Ledger } from "./ledger.js";
+import type { ActivityEvent, Agent, AgentWork, MasterIncident, Metrics, Offer, RoutedTicket, Snapshot } from "./types.js";
 import { setupActivity } from "./views/activity.js";
 import { setupAgents } from "./views/agents.js";
 import { setupBreaker } from "./views/breaker.js";
 import { setupChart } from "./views/chart.js";
 import { setupIncidents } from "./views/incidents.js";
+import { setupOffers } from "./views/offers.js";
 import { setupQueue } from "./views/queue.js";
 import { setupSubmit } from "./views/submit.js";
+import { loadWork, setupWork } from "./views/work.js";
 
 // Live updates are short polls, every POLL_MS, from this one place for every view. Not SSE or WebSockets on
 // purpose: the same page works unchanged behind API Gateway + Lambda, where a response cannot be held open
-// as an event stream; a poll is five small GETs to the API's own routes. Polling pauses while the tab is
-// hidden and catches up at once when it comes back.
+// as an event stream; a poll is five small GETs to the API's own routes, then the pending offers of the agents
+// holding capacity (an offer holds a unit, so an idle agent has none) and the selected agent's tickets. Polling
+// pauses while the tab is hidden and catches up at once when it comes back.
 const POLL_MS = 2000;
+/** Events the Activity view lists; the first page read is larger, for the ledger. */
+const FEED = 30;
+/** Agents whose offers are read per poll. */
+const MAX_OFFER_AGENTS = 100;
 
 const conn = byId("conn");
 const banner = byId("global-error");
@@ -24,28 +32,46 @@ function status(state: "live" | "paused" | "error" | "connecting", text: string)
   setText(conn, text);
 }
 
+const ledger = new Ledger();
+let lastWork: AgentWork | null = null;
+
 async function fetchSnapshot(): Promise<Snapshot> {
   const [queue, metrics, incidents, agents, activity] = await Promise.all([
     api<RoutedTicket[]>("GET", "/queue?limit=50"),
     api<Metrics>("GET", "/metrics"),
     api<MasterIncident[]>("GET", "/incidents?limit=50"),
     api<Agent[]>("GET", "/agents"),
-    api<{ events: ActivityEvent[] }>("GET", "/activity?limit=30"),
+    apiPage<{ events: ActivityEvent[] }>("/activity?limit=100"),
   ]);
-  return { queue, metrics, incidents, agents, activity: activity.events };
+  const holding = agents.filter((a) => a.current_load > 0).slice(0, MAX_OFFER_AGENTS);
+  const agentId = work.selected();
+  const [offerLists, agentWork] = await Promise.all([
+    Promise.all(holding.map((a) => api<Offer[]>("GET", `/agents/${encodeURIComponent(a.agent_id)}/offers?limit=100`))),
+    agentId && agents.some((a) => a.agent_id === agentId) ? loadWork(agentId, queue, lastWork) : Promise.resolve(null),
+    ledger.absorb(activity.body.events, activity.next),
+  ]);
+  lastWork = agentWork;
+  const offers = new Map(holding.map((a, i) => [a.agent_id, offerLists[i] ?? []]));
+  return { queue, metrics, incidents, agents, activity: activity.body.events.slice(0, FEED), offers, ledger: ledger.view(), work: agentWork };
 }
 
 let renderers: ((s: Snapshot) => void)[] = [];
 let timer: number | undefined;
 let inFlight: Promise<void> | null = null;
 let again = false;
+let followUp: Promise<void> | null = null;
 
-/** Fetches everything once and renders every view; calls during a refresh coalesce into one more. */
+/**
+ * Fetches everything once and renders every view; calls during a refresh coalesce into one more, and their
+ * promise settles when that one has rendered (so an action's `await refresh()` sees its own effect).
+ */
 function refresh(): Promise<void> {
   if (inFlight) {
     again = true;
-    return inFlight;
+    followUp ??= inFlight.then(() => inFlight ?? undefined);
+    return followUp;
   }
+  followUp = null;
   window.clearTimeout(timer);
   inFlight = (async () => {
     try {
@@ -83,10 +109,13 @@ document.addEventListener("visibilitychange", () => {
 });
 
 const requestRefresh = () => void refresh();
+const work = setupWork(refresh);
 renderers = [
   setupQueue(requestRefresh),
   setupIncidents(requestRefresh),
-  setupAgents(requestRefresh),
+  setupAgents(requestRefresh, work.show),
+  setupOffers(refresh),
+  work.render,
   setupBreaker(),
   setupActivity(),
   setupChart(),

@@ -15,6 +15,8 @@ export function gist(e: ActivityEvent): string {
   if (typeof d.urgency_score === "number") parts.push(`urgency ${d.urgency_score.toFixed(2)}`);
   if (str("model")) parts.push(`by ${str("model")}`);
   if (str("ticket_count")) parts.push(`${str("ticket_count")} tickets`);
+  if (str("step")) parts.push(`step ${str("step")}${str("previous_step") && str("previous_step") !== "0" ? ` (after ${str("previous_step")})` : ""}`);
+  if (str("expires_at")) parts.push(`until ${clock(str("expires_at"))}`);
   if (str("removed")) parts.push(`${str("removed")} removed`);
   if (str("status") && e.type === "agent_updated") parts.push(str("status")!);
   if (str("change")) parts.push(str("change")!);

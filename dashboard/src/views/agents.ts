@@ -4,8 +4,11 @@ import type { Agent, Snapshot } from "../types.js";
 
 const SKILLS = ["tech", "billing", "legal"] as const;
 
-/** Agents: load vs capacity, online/offline switch, and the register form (POST /agents). */
-export function setupAgents(refresh: () => void): (s: Snapshot) => void {
+/**
+ * Agents: load vs capacity, online/offline switch, "View" (the agent's tickets in the Agent view) and the
+ * register form (POST /agents).
+ */
+export function setupAgents(refresh: () => void, view: (agentId: string) => void): (s: Snapshot) => void {
   const list = byId("agents-list");
   const empty = byId("agents-empty");
   const msg = byId("agents-msg");
@@ -26,6 +29,8 @@ export function setupAgents(refresh: () => void): (s: Snapshot) => void {
         say(describe(err), true);
       }
     });
+    const show = h("button", { type: "button", class: "small view" }, "View");
+    show.addEventListener("click", () => view(a.agent_id));
     return h(
       "li",
       { class: "agent" },
@@ -36,7 +41,7 @@ export function setupAgents(refresh: () => void): (s: Snapshot) => void {
         h("span", { class: "bar", role: "meter", "aria-valuemin": 0 }, h("span", { class: "fill" })),
         h("span", { class: "num mono" }),
       ),
-      h("div", { class: "meta skills-line" }),
+      h("div", { class: "agent-bottom" }, h("span", { class: "meta skills-line" }), show),
     );
   };
 
@@ -59,6 +64,7 @@ export function setupAgents(refresh: () => void): (s: Snapshot) => void {
     q(".fill").style.width = `${Math.min(100, Math.round(share * 100))}%`;
     setText(q(".num"), `${a.current_load} / ${a.max_concurrent_tickets}`);
     setText(q(".skills-line"), SKILLS.map((k) => `${k} ${a.skill_vector[k].toFixed(2)}`).join(" · "));
+    q(".view").setAttribute("aria-label", `View ${a.display_name || a.agent_id}'s tickets`);
   };
 
   setupRegisterForm(refresh);

@@ -1,8 +1,48 @@
 import { api, describe } from "../api.js";
+import { growthSteps, nextStep } from "../../../layers/core/domain/incident-growth.js";
 import { ago, byId, clock, h, onAction, setText, shortId, syncList } from "../dom.js";
-import type { MasterIncident, Snapshot } from "../types.js";
+import type { GrowthNotice, MasterIncident, Snapshot } from "../types.js";
 
-/** Incidents: open and resolved, live ticket counts; a row opens to its linked ticket ids; Resolve. */
+type StepState = "announced" | "due" | "next";
+type LedgerGrowth = Snapshot["ledger"]["growth"];
+
+/**
+ * An incident's growth steps up to the next one ahead: announced (≤ last_update_step), reached but not
+ * announced yet (held back by INCIDENT_UPDATE_INTERVAL_SECONDS until the next ticket joins), and the next.
+ */
+export function stepStates(inc: Pick<MasterIncident, "ticket_count" | "last_update_step">): { step: number; state: StepState }[] {
+  return growthSteps(Math.max(nextStep(inc.ticket_count), inc.last_update_step)).map((step) => ({
+    step,
+    state: step <= inc.last_update_step ? "announced" : step <= inc.ticket_count ? "due" : "next",
+  }));
+}
+
+const STATE_TEXT: Record<StepState, string> = { announced: "announced", due: "reached, not announced yet", next: "next step" };
+
+/** The growth line: what was announced, when, and what comes next. */
+function growthText(inc: MasterIncident): string {
+  const parts: string[] = [];
+  if (inc.last_update_step > 0) {
+    parts.push(
+      inc.last_update_at
+        ? `Update sent for ${inc.last_update_step} tickets at ${clock(inc.last_update_at)} (${ago(inc.last_update_at)})`
+        : `Created past ${inc.last_update_step} tickets: the creation alert announced it`,
+    );
+  } else parts.push("No growth update yet");
+  const due = stepStates(inc).filter((s) => s.state === "due").pop();
+  if (inc.status === "open") {
+    if (due) parts.push(`${due.step} reached: sent when the next ticket joins after the update interval`);
+    else parts.push(`next update at ${nextStep(inc.ticket_count)} tickets`);
+  } else parts.push("resolved: no more updates");
+  return parts.join(" · ");
+}
+
+const noticesText = (notices: readonly GrowthNotice[] | undefined): string =>
+  notices?.length
+    ? `Updates: ${notices.map((n) => `${n.step} at ${clock(n.ts)} (${n.ticket_count} tickets${n.previous_step ? `, after ${n.previous_step}` : ""})`).join(" · ")}`
+    : "";
+
+/** Incidents: open and resolved, live ticket counts and growth steps; a row opens to its linked ticket ids; Resolve. */
 export function setupIncidents(refresh: () => void): (s: Snapshot) => void {
   const list = byId("incidents-list");
   const empty = byId("incidents-empty");
@@ -13,6 +53,8 @@ export function setupIncidents(refresh: () => void): (s: Snapshot) => void {
   };
   /** Open rows, and the ticket count their linked-id list was loaded for. */
   const expanded = new Map<string, number>();
+  /** incident_updated notices by incident, from the activity log. */
+  let notices: LedgerGrowth = new Map();
 
   async function loadDetails(el: HTMLElement, id: string): Promise<void> {
     const box = el.querySelector(".details") as HTMLElement;
@@ -44,6 +86,13 @@ export function setupIncidents(refresh: () => void): (s: Snapshot) => void {
       { class: "incident" },
       h("div", { class: "incident-row" }, toggle, resolve),
       h("div", { class: "meta" }, h("span", { class: "status-tag" }), " ", h("strong", { class: "count" }), " ", h("span", { class: "meta-text" })),
+      h(
+        "div",
+        { class: "growth" },
+        h("ol", { class: "steps" }),
+        h("p", { class: "growth-text" }),
+        h("p", { class: "notices" }),
+      ),
       h("div", { class: "details", id: detailsId, hidden: true }),
     );
     toggle.addEventListener("click", () => {
@@ -81,14 +130,39 @@ export function setupIncidents(refresh: () => void): (s: Snapshot) => void {
     const resolve = q(".resolve") as HTMLButtonElement;
     resolve.hidden = inc.status !== "open";
     resolve.setAttribute("aria-label", `Resolve incident “${inc.summary}”`);
+    renderGrowth(el, inc, notices.get(inc.incident_id));
     const seen = expanded.get(inc.incident_id);
     if (seen !== undefined && seen !== -1 && seen !== inc.ticket_count) void loadDetails(el, inc.incident_id);
   };
 
   return (s) => {
+    notices = s.ledger.growth;
     setText(byId("incidents-open"), String(s.metrics.open_incidents_count));
     setText(byId("incidents-total"), String(s.metrics.master_incidents_count));
     syncList(list, s.incidents, (i) => i.incident_id, create, update);
     empty.hidden = s.incidents.length > 0;
   };
+}
+
+function renderGrowth(el: HTMLElement, inc: MasterIncident, notices: readonly GrowthNotice[] | undefined): void {
+  const steps = el.querySelector(".steps") as HTMLOListElement;
+  steps.setAttribute("aria-label", `Growth steps of “${inc.summary}”`);
+  const states = stepStates(inc);
+  const key = states.map((s) => `${s.step}:${s.state}`).join(",");
+  if (steps.dataset.key !== key) {
+    steps.dataset.key = key;
+    steps.replaceChildren(
+      ...states.map(({ step, state }) =>
+        h(
+          "li",
+          { "data-state": state, "data-step": step, title: `${step} tickets: ${STATE_TEXT[state]}` },
+          h("span", { class: "mark", "aria-hidden": "true" }, state === "announced" ? "✓" : state === "due" ? "●" : "○"),
+          String(step),
+          h("span", { class: "sr-only" }, ` tickets, ${STATE_TEXT[state]}`),
+        ),
+      ),
+    );
+  }
+  setText(el.querySelector(".growth-text") as HTMLElement, growthText(inc));
+  setText(el.querySelector(".notices") as HTMLElement, noticesText(notices));
 }
