@@ -61,6 +61,7 @@ export async function metrics(rt: Runtime) {
     tickets_accepted_total: count("tickets_accepted_total"),
     tickets_processed_total: count("tickets_processed_total"),
     tickets_popped_total: count("tickets_popped_total"),
+    tickets_resolved_total: count("tickets_resolved_total"),
     // Tickets intake sent to the flood lane (README "Flood lanes").
     tickets_flood_lane_total: count("tickets_flood_lane_total"),
     intake_dead_letters: dead_letters,
