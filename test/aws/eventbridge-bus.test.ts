@@ -95,7 +95,7 @@ const ACTIVITY_CYCLE: EventType[] = ["ticket_accepted", "ticket_processed", "age
 function mixedEvents(): BusEvent[] {
   return Array.from({ length: 23 }, (_, i) => {
     const type: EventType =
-      i % 3 === 0 ? EVENT_RULES.webhooks[(i / 3) % 2]! : ACTIVITY_CYCLE[i % ACTIVITY_CYCLE.length]!;
+      i % 3 === 0 ? EVENT_RULES.webhooks[(i / 3) % EVENT_RULES.webhooks.length]! : ACTIVITY_CYCLE[i % ACTIVITY_CYCLE.length]!;
     return { type, data: { seq: i, ticket_id: `tkt_${i}`, nested: { urgency: i / 10 } } };
   });
 }
