@@ -75,7 +75,8 @@ describe("faults, with the real processes", () => {
     const { base } = await api();
     expect((await fetch(`${base}/queue/size`)).status).toBe(200);
     const admin = new Redis(redisPort);
-    await admin.call("CLIENT", "PAUSE", "6000", "ALL");
+    // Long enough that a request slowed by a busy machine still lands inside it (the client times out at 2 s).
+    await admin.call("CLIENT", "PAUSE", "15000", "ALL");
     try {
       const paused = await fetch(`${base}/queue/size`);
       expect(paused.status).toBe(503);
