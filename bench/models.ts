@@ -1,59 +1,79 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadConfig } from "../layers/core/config.js";
-import { ticketText } from "../layers/core/domain/classification.js";
+import { cleanedText } from "../layers/core/domain/classification.js";
 import { loadModels } from "../layers/core/ml/models.js";
+import { planSubBatches, subBatchBudgetTokens } from "../layers/core/ml/model-router.js";
 import { acceptTickets } from "../layers/core/services/intake.js";
 import { createLocalRuntime } from "../functions/local/runtime.js";
 import { dropPrefix, fmt, REDIS_URL, stopChild } from "./support.js";
 
 const PIPELINE_TICKETS = Number(process.env.BENCH_PIPELINE_TICKETS ?? 2000);
 const SINGLE_TICKETS = 300;
+const RAW_DIR = fileURLToPath(new URL("../tools/model/data/raw/", import.meta.url));
+const MODEL_TOOLS = fileURLToPath(new URL("../tools/model/", import.meta.url));
+const VENV_PYTHON = join(MODEL_TOOLS, ".venv/bin/python");
 
-/** The labelled tickets, cycled to n, each with its own id. */
+/**
+ * The labelled tickets (tools/model/data/raw/*.jsonl), the first n whose cleaned texts are all different, each
+ * with its own id: no text repeats, so neither the batch's own de-duplication nor the embedding cache can
+ * flatter the pipeline.
+ */
 function tickets(n: number) {
-  const raw = ["part-a", "part-b"].flatMap((f) =>
-    readFileSync(new URL(`../tools/model/data/raw/${f}.jsonl`, import.meta.url), "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { subject: string; body: string }),
-  );
-  return Array.from({ length: n }, (_, i) => ({ ticket_id: `bench-${i}`, ...raw[i % raw.length]! }));
+  const files = readdirSync(RAW_DIR).filter((f) => f.endsWith(".jsonl")).sort();
+  const seen = new Set<string>();
+  const out: { ticket_id: string; subject: string; body: string; text: string }[] = [];
+  for (const f of files) {
+    for (const line of readFileSync(join(RAW_DIR, f), "utf8").split("\n")) {
+      if (!line.trim() || out.length >= n) continue;
+      const { subject, body } = JSON.parse(line) as { subject: string; body: string };
+      const text = cleanedText({ subject, body }).text;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      out.push({ ticket_id: `bench-${out.length}`, subject, body, text });
+    }
+  }
+  if (out.length < n) throw new Error(`only ${out.length} distinct labelled tickets; BENCH_PIPELINE_TICKETS=${n} asks for more`);
+  return out;
 }
 
-/** The encoder alone over the same texts, batch by batch: in arrival order, and sorted by length. */
+/**
+ * The encoder alone over the texts the pipeline encodes (the cleaned ones), tokenised beforehand: in arrival
+ * order, and sorted by length over the whole set (what no queue batch can do) in fixed sub-batches and in the
+ * model router's own plan.
+ */
 async function rawEncoder(texts: string[]) {
-  const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
-  const { encoder } = await loadModels(MODELS_DIR, ENCODER_THREADS);
+  const config = loadConfig({});
+  const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS);
+  const { encoder } = models;
   const ids = texts.map((t) => encoder.tokenize(t));
   const sorted = [...ids].sort((a, b) => a.length - b.length);
   const rates: Record<string, number> = {};
-  for (const [order, all] of [["arrival", ids], ["sorted", sorted]] as const) {
-    for (const b of [1, 4, 8, 16, 32]) {
-      const t0 = performance.now();
-      for (let i = 0; i < all.length; i += b) await encoder.embedTokens(all.slice(i, i + b));
-      rates[`${order}/${b}`] = all.length / ((performance.now() - t0) / 1000);
-    }
-  }
-  // What a worker can do at best: tickets arrive in queue batches of 32, sorted by length within each.
-  for (const b of [4, 8, 16]) {
+  const time = async (name: string, groups: number[][][]) => {
     const t0 = performance.now();
-    for (let i = 0; i < ids.length; i += 32) {
-      const chunk = ids.slice(i, i + 32).sort((x, y) => x.length - y.length);
-      for (let j = 0; j < chunk.length; j += b) await encoder.embedTokens(chunk.slice(j, j + b));
-    }
-    rates[`per32/${b}`] = ids.length / ((performance.now() - t0) / 1000);
-  }
+    for (const g of groups) await encoder.embedTokens(g);
+    rates[name] = ids.length / ((performance.now() - t0) / 1000);
+  };
+  const chunks = (all: number[][], b: number) => Array.from({ length: Math.ceil(all.length / b) }, (_, i) => all.slice(i * b, (i + 1) * b));
+  await time("arrival/16", chunks(ids, 16));
+  for (const b of [4, 8, 16, 32]) await time(`sorted/${b}`, chunks(sorted, b));
+  // The model router's planner (sorted, cut where its cost model says) over all the texts at once.
+  const budget = subBatchBudgetTokens(config.TRANSFORMER_LATENCY_MS, models.msPerToken);
+  await time("sorted/plan", planSubBatches(ids.map((x) => x.length), budget).map((g) => g.map((i) => ids[i]!)));
   return rates;
 }
 
 /** Fills a fresh queue, starts one worker process, times the drain and samples the worker's RSS. */
-async function pipeline(n: number, env: Record<string, string>) {
+async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, string>) {
+  const n = all.length;
   const prefix = `bench:${Date.now()}:`;
   const config = loadConfig({ REDIS_URL, REDIS_PREFIX: prefix });
   const rt = createLocalRuntime(config);
-  const all = tickets(n);
-  for (let i = 0; i < all.length; i += 500) await acceptTickets(rt, all.slice(i, i + 500));
+  const input = all.map(({ ticket_id, subject, body }) => ({ ticket_id, subject, body }));
+  for (let i = 0; i < input.length; i += 500) await acceptTickets(rt, input.slice(i, i + 500));
 
   const proc = spawn(process.execPath, ["--import", "tsx", "bench/servers/worker.ts"], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", REDIS_PREFIX: prefix, ...env },
@@ -86,29 +106,69 @@ async function pipeline(n: number, env: Record<string, string>) {
   return { rate: n / seconds, loadMs, rssMb, transformerShare };
 }
 
+/**
+ * sentence-transformers on torch (tools/model/bench_encoder.py, 2 threads, CPU) over the same texts, when the
+ * tools/model venv exists; null (and how to make it) when it does not.
+ */
+async function sentenceTransformers(texts: string[]): Promise<{ rate: number; detail: string } | null> {
+  if (!existsSync(VENV_PYTHON)) {
+    console.log(`sentence-transformers comparison skipped: no ${VENV_PYTHON}. Set it up as tools/model/README.md says:`);
+    console.log(`  cd tools/model && python3.11 -m venv .venv && .venv/bin/pip install -r requirements.txt`);
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "bench-models-"));
+  try {
+    const file = join(dir, "texts.json");
+    writeFileSync(file, JSON.stringify(texts));
+    const threads = String(loadConfig({}).ENCODER_THREADS);
+    const proc = spawn(VENV_PYTHON, ["bench_encoder.py", "--texts", file, "--threads", threads], {
+      cwd: MODEL_TOOLS,
+      env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => proc.once("exit", resolve));
+    if (code !== 0) throw new Error(`bench_encoder.py exited with ${code}`);
+    const result = JSON.parse(out.trim().split("\n").at(-1)!) as { tickets_per_s: number; batch_size: number; by_batch_size: Record<string, number>; torch_threads: number };
+    const detail = `batch size ${result.batch_size}, torch threads ${result.torch_threads}; by batch size ${Object.entries(result.by_batch_size).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`;
+    return { rate: result.tickets_per_s, detail };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchModels(): Promise<Record<string, number>> {
-  const texts = tickets(PIPELINE_TICKETS).map(ticketText);
+  const all = tickets(PIPELINE_TICKETS);
+  const texts = all.map((t) => t.text);
+  console.log(`\n## Models: the same ${all.length} distinct labelled tickets (cleaned texts, none repeated) in every run`);
+  console.log(`(2 cores; load average at the start ${loadavg().map((l) => fmt(l, 2)).join(" ")}: other work on the machine lowers every figure)`);
   const rates = await rawEncoder(texts);
-  const [bestBatch, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
-  const [bestPer32, bestPer32Rate] = Object.entries(rates)
-    .filter(([k]) => k.startsWith("per32/"))
-    .sort((a, b) => b[1] - a[1])[0]!;
-  console.log(`\n## Models: the same ${PIPELINE_TICKETS} labelled tickets in every run`);
+  const [bestName, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
   console.log(`raw encoder tickets/s by order/batch size: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
 
-  const batched = await pipeline(PIPELINE_TICKETS, {});
-  const single = await pipeline(SINGLE_TICKETS, { WORKER_BATCH_SIZE: "1" });
+  const batched = await pipeline(all, {});
+  // Spread over the whole set, so its lengths are like the batched run's.
+  const step = Math.max(1, Math.floor(all.length / SINGLE_TICKETS));
+  const single = await pipeline(all.filter((_, i) => i % step === 0).slice(0, SINGLE_TICKETS), { WORKER_BATCH_SIZE: "1" });
+  const st = await sentenceTransformers(texts);
   const share = (x: number) => `${fmt(100 * x, 0)}% transformer`;
-  console.log(`pipeline, batches of 32    : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);
-  console.log(`pipeline, batches of 1     : ${fmt(single.rate, 0)} tickets/s over ${SINGLE_TICKETS} tickets (${share(single.transformerShare)})`);
-  console.log(`pipeline / raw encoder (best of all, ${bestBatch}): ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
-  console.log(`pipeline / raw encoder on queue-sized batches (${bestPer32}): ${fmt(batched.rate / bestPer32Rate, 2)}`);
+  console.log(`${`raw encoder, best (${bestName})`.padEnd(35)}: ${fmt(bestRate, 0)} tickets/s`);
+  console.log(`pipeline (worker defaults)         : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);
+  console.log(`pipeline, batches of 1             : ${fmt(single.rate, 0)} tickets/s over ${SINGLE_TICKETS} of them (${share(single.transformerShare)})`);
+  console.log(`pipeline / raw encoder best        : ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
+  if (st) {
+    console.log(`sentence-transformers (torch, CPU) : ${fmt(st.rate, 0)} tickets/s (${st.detail})`);
+    console.log(`pipeline / sentence-transformers   : ${fmt(batched.rate / st.rate, 2)} (target ≥ 1.25)`);
+  }
   console.log(`batched / batch-size-1 pipeline: ${fmt(batched.rate / single.rate, 1)}× (target ≥ 5×)`);
+  console.log(`load average at the end: ${loadavg().map((l) => fmt(l, 2)).join(" ")}`);
   console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(batched.rssMb, 0)} MB (target < 512 MB)`);
   return {
     encoder_best_rate: bestRate,
     pipeline_rate: batched.rate,
     pipeline_ratio: batched.rate / bestRate,
+    ...(st ? { sentence_transformers_rate: st.rate, pipeline_vs_sentence_transformers: batched.rate / st.rate } : {}),
     batching_gain: batched.rate / single.rate,
     load_ms: batched.loadMs,
     rss_mb: batched.rssMb,

@@ -1,19 +1,64 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SQSRecord } from "aws-lambda";
+import { classifyRecords, finishRecords } from "../../layers/core/services/processor.js";
 import { sweepExpiredOffers } from "../../layers/core/services/routing.js";
 import { StoreUnavailableError } from "../../layers/core/store/redis-port.js";
-import { classifierHandler } from "../classifier/handler.js";
 import type { LocalRuntime } from "./runtime.js";
 
 /**
- * The local stand-in for the SQS → Lambda event source: receive up to a batch, hand it to the same
- * classifier handler, ack what succeeded. What failed stays pending and comes back after the visibility
- * timeout; a worker that dies mid-batch leaves all of its records to be reclaimed by another.
+ * The local stand-in for the SQS → Lambda event source: receive up to a batch, run the classifier's pipeline
+ * on it (the same two halves the classifier handler runs), ack what succeeded. What failed stays pending and
+ * comes back after the visibility timeout; a worker that dies mid-batch leaves all of its records to be
+ * reclaimed by another.
+ *
+ * Up to WORKER_BATCHES_IN_FLIGHT batches are under way at once, so the encoder does not wait on Redis: while
+ * one batch is deduplicated, stored, routed and acked, the next is loaded and classified (the model router
+ * runs one forward pass at a time). Batches finish one at a time, in the order they were received, and a
+ * record is acked only once its batch has finished: stored and routed.
  */
 export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<void> {
-  const handle = classifierHandler(rt);
+  const inFlight = new Set<Promise<void>>();
+  // Settles when the last batch received has finished (or failed): the next one finishes after it.
+  let finished: Promise<void> = Promise.resolve();
+  let failed = false;
   let lastSweep = 0;
+
+  const onFailure = (err: unknown) => {
+    // Redis away or the batch failed as a whole: nothing of it was acked, everything comes back. Pause, retry.
+    const level = err instanceof StoreUnavailableError ? "warn" : "error";
+    rt.logger[level]("worker batch failed", { error: err as Error });
+  };
+
+  const start = (records: SQSRecord[]) => {
+    const classified = classifyRecords(rt, records);
+    const previous = finished;
+    const run = async () => {
+      // After the batch before has finished, even when this one failed early: finishes never overlap.
+      const batch = await classified.finally(() => previous);
+      const { batchItemFailures } = await finishRecords(rt, batch);
+      const failedIds = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+      await rt.queue.ack(records.filter((r) => !failedIds.has(r.messageId)));
+      if (failedIds.size) rt.logger.warn("records failed; they will be retried", { failed: [...failedIds] });
+    };
+    const done = run().catch((err: unknown) => {
+      failed = true;
+      onFailure(err);
+    });
+    finished = done;
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  };
+
   while (!signal.aborted) {
+    if (inFlight.size >= rt.config.WORKER_BATCHES_IN_FLIGHT) {
+      await Promise.race(inFlight);
+      continue;
+    }
+    if (failed) {
+      failed = false;
+      await sleep(1_000, undefined, { signal }).catch(() => {});
+      continue;
+    }
     try {
       // Offers past their deadline (ROUTING_OFFERS) go to the next agent: every worker sweeps about once a
       // second; the deadlines live in Redis, so a restart or a dead worker loses none.
@@ -22,17 +67,12 @@ export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<
         await sweepExpiredOffers(rt);
       }
       const records = await rt.queue.receive(rt.config.WORKER_BATCH_SIZE, 1_000);
-      if (records.length === 0) continue;
-      const { batchItemFailures } = await handle({ Records: records });
-      const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
-      const done: SQSRecord[] = records.filter((r) => !failed.has(r.messageId));
-      await rt.queue.ack(done);
-      if (failed.size) rt.logger.warn("records failed; they will be retried", { failed: [...failed] });
+      if (records.length) start(records);
     } catch (err) {
-      // Redis away or the batch failed as a whole: nothing was acked, everything comes back. Pause, retry.
-      const level = err instanceof StoreUnavailableError ? "warn" : "error";
-      rt.logger[level]("worker batch failed", { error: err as Error });
+      onFailure(err);
       await sleep(1_000, undefined, { signal }).catch(() => {});
     }
   }
+  // Stopping: what is under way finishes (or fails and comes back); nothing new is taken.
+  await Promise.allSettled([...inFlight]);
 }

@@ -7,7 +7,9 @@ import { listActivity } from "../../layers/core/services/activity.js";
 import { getIncident, listIncidents, resolve } from "../../layers/core/services/incidents.js";
 import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getTicket } from "../../layers/core/services/queue.js";
+import { dedupApply, incidentsVersion } from "../../layers/core/store/incidents.js";
 import { breakerReport } from "../../layers/core/store/lua/breaker.js";
+import type { LuaScript, RedisArg } from "../../layers/core/store/redis-port.js";
 import { eventually } from "../support/runtime.js";
 import { startReceiver } from "../support/receiver.js";
 import { processAll, testRuntimes } from "../support/pipeline.js";
@@ -82,6 +84,54 @@ describe("flash-flood suppression", () => {
     const kinds = hook.received.map((r) => (JSON.parse(r.body) as { type: string }).type);
     expect(kinds.filter((k) => k === "master_incident")).toHaveLength(1);
     expect(kinds.filter((k) => k === "high_urgency")).toHaveLength(0);
+  });
+
+  it("a create refused as stale (another incident was made meanwhile) is decided again on fresh incidents, not lost", async () => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "3" });
+    const similarity = () => loadSimilarity(loadConfig({}).MODELS_DIR, 1);
+    // Lexical space (no embedding): the same words make the same signature.
+    const batch = flood("y", 4).map((t) => ({
+      ticket_id: t.ticket_id,
+      subject: t.subject,
+      text: `${t.subject} ${t.body}`,
+      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "baseline" as const },
+    }));
+    const other = [{ ticket_id: "z-0", subject: "Login down", body: "SSO fails" }, { ticket_id: "z-1", subject: "Login down", body: "SSO fails" }];
+    await acceptTickets(rt, [...flood("y", 4), ...other]);
+    // Another worker creates an unrelated incident between this worker's decision and its create reaching Redis.
+    const replies: string[] = [];
+    const run = async <T,>(script: LuaScript, keys: string[], args: RedisArg[]): Promise<T> => {
+      if (script.name === "dedup-apply" && args[0] === "create" && replies.length === 0) {
+        await dedupApply(rt.redis, rt.keys, "z-0", { action: "create", incident_id: "inc-z", summary: "Login down", category: "Technical", space: "lexical", members: ["z-0", "z-1"] }, new Date());
+      }
+      const reply = await rt.redis.run<T>(script, keys, args);
+      if (script.name === "dedup-apply") replies.push((reply as string[])[0]!);
+      return reply;
+    };
+    const interleaved = new Proxy(rt.redis, { get: (target, p, receiver) => (p === "run" ? run : Reflect.get(target, p, receiver)) });
+    const result = await new Deduplicator({ ...rt, redis: interleaved }, similarity).process(batch);
+
+    expect(replies.slice(0, 2)).toEqual(["stale", "created"]);
+    const incidents = await listIncidents(rt, 50);
+    expect(incidents).toHaveLength(2);
+    const flooded = incidents.find((i) => i.incident_id !== "inc-z")!;
+    expect(new Set(flooded.ticket_ids)).toEqual(new Set(flood("y", 4).map((t) => t.ticket_id)));
+    for (const t of flood("y", 4)) expect(result.incidentOf.get(t.ticket_id)).toBe(flooded.incident_id);
+  });
+
+  it("a create decided on an old incidents version writes nothing and says so", async () => {
+    const rt = runtime();
+    await acceptTickets(rt, [...flood("s", 2), ...flood("t", 2)]);
+    const seen = await incidentsVersion(rt);
+    const create = (id: string, members: string[], seenVersion?: string | null) =>
+      dedupApply(rt.redis, rt.keys, members[0]!, { action: "create", incident_id: id, summary: "Checkout down", category: "Technical", space: "lexical", members, seenVersion }, new Date());
+    expect((await create("inc-1", ["s-0", "s-1"], seen)).outcome).toBe("created");
+    expect(await create("inc-2", ["t-0", "t-1"], seen)).toEqual({ outcome: "stale" });
+    expect((await listIncidents(rt, 50)).map((i) => i.incident_id)).toEqual(["inc-1"]);
+    expect((await getTicket(rt, "t-0")).incident_id ?? null).toBeNull();
+    // At the version now current it goes ahead.
+    expect((await create("inc-2", ["t-0", "t-1"], await incidentsVersion(rt))).outcome).toBe("created");
+    expect((await listIncidents(rt, 50)).map((i) => i.incident_id).sort()).toEqual(["inc-1", "inc-2"]);
   });
 
   it("never merges distinct problems", async () => {

@@ -1,9 +1,12 @@
 import { readFile } from "node:fs/promises";
+// A namespace import: the image bundles' banner already declares `createRequire` at the top level.
+import * as nodeModule from "node:module";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { Tokenizer } from "@huggingface/tokenizers";
-import * as ort from "onnxruntime-node";
 
 import { EMBEDDING_DIM, MAX_TOKENS } from "./dimensions.js";
+import { ORT_OPTIONS } from "./ort-options.js";
 
 /** Turns texts into L2-normalised sentence embeddings, one forward pass per call. */
 export interface Encoder {
@@ -14,33 +17,159 @@ export interface Encoder {
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
+/**
+ * The forward pass's own thread. onnxruntime-node runs a session synchronously on the thread that calls
+ * `run`, so on the main thread every pass froze the event loop: a batch's Redis round trips (dedup, store,
+ * routing) advanced one reply per forward pass of the next batch, and the encoder idled while they caught
+ * up. Here the session lives in a worker thread: the main thread keeps tokenising, talking to Redis and
+ * deciding dedup while a pass runs. Plain CommonJS, evaluated as is (no file to resolve in bundles or under
+ * test runners); onnxruntime-node is loaded from the path the main thread resolved.
+ *
+ * Request: { id, batch, len, lengths: Int32Array(batch), tokens: Int32Array (the ids, text after text) }.
+ * Reply: { id, embeddings: Float32Array(batch × dim) } (mean-pooled over each text's tokens, unit length),
+ * or { id, error }. The first message is { ready: true } or { error } once the session is created.
+ */
+const THREAD_SOURCE = String.raw`
+const { parentPort, workerData } = require("node:worker_threads");
+const ort = require(workerData.ort);
+const DIM = workerData.dim;
+let session;
+ort.InferenceSession.create(workerData.model, workerData.options).then(
+  (s) => { session = s; parentPort.postMessage({ ready: true }); },
+  (e) => parentPort.postMessage({ error: String((e && e.stack) || e) }),
+);
+parentPort.on("message", async ({ id, batch, len, lengths, tokens }) => {
+  try {
+    const n = batch * len;
+    const inputIds = new BigInt64Array(n);
+    const mask = new BigInt64Array(n);
+    let k = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < lengths[b]; i++) {
+        inputIds[b * len + i] = BigInt(tokens[k++]);
+        mask[b * len + i] = 1n;
+      }
+    }
+    const dims = [batch, len];
+    const out = await session.run({
+      input_ids: new ort.Tensor("int64", inputIds, dims),
+      attention_mask: new ort.Tensor("int64", mask, dims),
+      token_type_ids: new ort.Tensor("int64", new BigInt64Array(n), dims),
+    });
+    const hidden = out.last_hidden_state.data;
+    const embeddings = new Float32Array(batch * DIM);
+    for (let b = 0; b < batch; b++) {
+      // Mean over the sequence's real tokens (padding sits after them), then unit length.
+      const v = embeddings.subarray(b * DIM, (b + 1) * DIM);
+      for (let t = 0; t < lengths[b]; t++) {
+        const base = (b * len + t) * DIM;
+        for (let d = 0; d < DIM; d++) v[d] += hidden[base + d];
+      }
+      let norm = 0;
+      for (let d = 0; d < DIM; d++) norm += v[d] * v[d];
+      norm = Math.sqrt(norm) || 1;
+      for (let d = 0; d < DIM; d++) v[d] /= norm;
+    }
+    parentPort.postMessage({ id, embeddings }, [embeddings.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ id, error: String((e && e.stack) || e) });
+  }
+});
+`;
+
+type Pending = { resolve: (v: Float32Array) => void; reject: (e: Error) => void };
+
+/** One worker thread holding the ONNX session; passes are answered in the order they were sent. */
+class EncoderThread {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private dead: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on("message", (m: { id: number; embeddings?: Float32Array; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if (m.embeddings) p.resolve(m.embeddings);
+      else p.reject(new Error(`forward pass failed: ${m.error}`));
+    });
+    const fail = (err: Error) => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`encoder thread exited (${code})`)));
+    // An idle thread does not keep the process alive; one with a pass under way does.
+    worker.unref();
+  }
+
+  static start(model: string, threads: number): Promise<EncoderThread> {
+    const worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: {
+        ort: nodeModule.createRequire(import.meta.url).resolve("onnxruntime-node"),
+        model,
+        dim: EMBEDDING_DIM,
+        options: { ...ORT_OPTIONS, intraOpNumThreads: threads },
+      },
+    });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean; error?: string }) => {
+        worker.off("error", onError);
+        if (m.ready) resolve(new EncoderThread(worker));
+        else {
+          reject(new Error(`encoder thread could not load ${model}: ${m.error}`));
+          void worker.terminate();
+        }
+      };
+      const onError = (err: Error) => reject(err);
+      worker.once("message", onMessage);
+      worker.once("error", onError);
+    });
+  }
+
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  run(batch: number, len: number, lengths: Int32Array, tokens: Int32Array): Promise<Float32Array> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ id, batch, len, lengths, tokens }, [lengths.buffer as ArrayBuffer, tokens.buffer as ArrayBuffer]);
+    });
+  }
+}
+
 export class MiniLmEncoder implements Encoder {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private thread: EncoderThread,
+    private readonly model: string,
+    private readonly threads: number,
     private readonly tokenizer: Tokenizer,
     private readonly cls: number,
     private readonly sep: number,
   ) {}
 
-  /** Loads `model.onnx`, `tokenizer.json` and `tokenizer_config.json` from `dir`. */
+  /** Loads `model.onnx` (in its own thread), `tokenizer.json` and `tokenizer_config.json` from `dir`. */
   static async load(dir: string, threads = 2): Promise<MiniLmEncoder> {
-    const [tokenizerJson, configJson] = await Promise.all([
+    const model = join(dir, "model.onnx");
+    const [tokenizerJson, configJson, thread] = await Promise.all([
       readFile(join(dir, "tokenizer.json"), "utf8").then(JSON.parse),
       readFile(join(dir, "tokenizer_config.json"), "utf8").then(JSON.parse),
+      EncoderThread.start(model, threads),
     ]);
     const tokenizer = new Tokenizer(tokenizerJson, configJson);
-    const session = await ort.InferenceSession.create(join(dir, "model.onnx"), {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-    });
     const id = (t: string) => {
       const v = tokenizer.token_to_id(t);
       if (v === undefined) throw new Error(`tokenizer has no ${t} token`);
       return v;
     };
-    return new MiniLmEncoder(session, tokenizer, id("[CLS]"), id("[SEP]"));
+    return new MiniLmEncoder(thread, model, threads, tokenizer, id("[CLS]"), id("[SEP]"));
   }
 
   /** Cut to MAX_TOKENS as sentence-transformers does (the shipped tokenizer.json says 128). */
@@ -57,35 +186,17 @@ export class MiniLmEncoder implements Encoder {
     if (encoded.length === 0) return [];
     const batch = encoded.length;
     const len = Math.max(...encoded.map((e) => e.length));
-    const inputIds = new BigInt64Array(batch * len);
-    const mask = new BigInt64Array(batch * len);
-    encoded.forEach((ids, b) => {
-      for (let i = 0; i < ids.length; i++) {
-        inputIds[b * len + i] = BigInt(ids[i]!);
-        mask[b * len + i] = 1n;
-      }
-    });
-    const dims = [batch, len];
-    const out = await this.session.run({
-      input_ids: new ort.Tensor("int64", inputIds, dims),
-      attention_mask: new ort.Tensor("int64", mask, dims),
-      token_type_ids: new ort.Tensor("int64", new BigInt64Array(batch * len), dims),
-    });
-    const hidden = out.last_hidden_state!.data as Float32Array;
-    return encoded.map((ids, b) => meanPoolNormalise(hidden, b, len, ids.length));
+    const lengths = Int32Array.from(encoded, (e) => e.length);
+    const tokens = new Int32Array(lengths.reduce((a, b) => a + b, 0));
+    let k = 0;
+    for (const ids of encoded) {
+      tokens.set(ids, k);
+      k += ids.length;
+    }
+    // A thread that died (it should not) is replaced on the next call; the call that saw it die failed.
+    if (!this.thread.alive) this.thread = await EncoderThread.start(this.model, this.threads);
+    const out = await this.thread.run(batch, len, lengths, tokens);
+    // Copies: an embedding kept (dedup window, cache) must not hold the whole batch's buffer.
+    return encoded.map((_, b) => out.slice(b * EMBEDDING_DIM, (b + 1) * EMBEDDING_DIM));
   }
-}
-
-/** Mean over the sequence's real tokens (padding sits after them), then unit length. */
-function meanPoolNormalise(hidden: Float32Array, b: number, len: number, tokens: number): Float32Array {
-  const v = new Float32Array(EMBEDDING_DIM);
-  for (let t = 0; t < tokens; t++) {
-    const base = (b * len + t) * EMBEDDING_DIM;
-    for (let d = 0; d < EMBEDDING_DIM; d++) v[d]! += hidden[base + d]!;
-  }
-  let norm = 0;
-  for (let d = 0; d < EMBEDDING_DIM; d++) norm += v[d]! * v[d]!;
-  norm = Math.sqrt(norm) || 1;
-  for (let d = 0; d < EMBEDDING_DIM; d++) v[d]! /= norm;
-  return v;
 }

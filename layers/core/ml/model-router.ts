@@ -27,12 +27,74 @@ const BUDGET_SHARE = 0.4;
 const MAX_SUB_BATCH = 16;
 /**
  * The planner's cost model of one forward pass over n texts padded to L tokens, in padded tokens' worth of
- * work: CALL_OVERHEAD_TOKENS + n·L·(1 + L / ATTENTION_TOKENS). Measured on the 2-core machine (scratch fits of
- * MiniLM on onnxruntime, batch 1–32 × length 16–256): a call costs ~1–3 ms on top of ~0.14 ms per padded
- * token, and attention adds about a token's cost per 1,000 tokens of sequence.
+ * work: CALL_OVERHEAD_TOKENS + n·L·(1 + L / ATTENTION_TOKENS). Measured on the 2-core machine (MiniLM on
+ * onnxruntime, batches of 1–32 texts of 16–256 tokens, and whole plans over the labelled tickets): ~0.14 ms
+ * per padded token, a token dearer by about a sixth at 128 tokens and by half at 256 (attention), and each
+ * call some 3–10 ms more (small matrix products, waking the thread pool) — so few full calls beat many
+ * snug ones.
  */
-const CALL_OVERHEAD_TOKENS = 16;
-const ATTENTION_TOKENS = 1024;
+const CALL_OVERHEAD_TOKENS = 64;
+const ATTENTION_TOKENS = 600;
+
+/** Padded tokens a sub-batch may carry: what should take BUDGET_SHARE of the latency budget at this speed. */
+export function subBatchBudgetTokens(latencyMs: number, msPerToken: number): number {
+  return (BUDGET_SHARE * latencyMs) / msPerToken;
+}
+
+/**
+ * Groups tokenised texts (their lengths) into sub-batches: sorted by length, each group a run of neighbours
+ * (so its padding is small), no bigger than MAX_SUB_BATCH nor than `budgetTokens` padded tokens (a text alone
+ * is always allowed), and the runs cut where the cost model (CALL_OVERHEAD_TOKENS, ATTENTION_TOKENS) says the
+ * whole batch is cheapest: one pass of dynamic programming over the sorted lengths, exact for that model.
+ * Returns indices into `lengths`, every one once.
+ */
+export function planSubBatches(lengths: number[], budgetTokens: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const n = order.length;
+  // best[i]: cheapest plan of the i shortest texts; cut[i]: where its last group starts.
+  const best = new Float64Array(n + 1).fill(Infinity);
+  const cut = new Int32Array(n + 1);
+  best[0] = 0;
+  for (let i = 1; i <= n; i++) {
+    // Sorted ascending: the group's last (longest) text sets its padded length.
+    const len = lengths[order[i - 1]!]!;
+    const perText = len * (1 + len / ATTENTION_TOKENS);
+    for (let size = 1; size <= Math.min(i, MAX_SUB_BATCH); size++) {
+      if (size > 1 && size * len > budgetTokens) break;
+      const cost = best[i - size]! + CALL_OVERHEAD_TOKENS + size * perText;
+      if (cost < best[i]!) {
+        best[i] = cost;
+        cut[i] = i - size;
+      }
+    }
+  }
+  const groups: number[][] = [];
+  for (let i = n; i > 0; i = cut[i]!) groups.push(order.slice(cut[i]!, i));
+  return groups.reverse();
+}
+
+/**
+ * What a router remembers of an encoder's recent work: the embeddings of the last distinct texts, and the
+ * texts a forward pass is embedding right now (for a batch classified meanwhile).
+ */
+interface Memory {
+  encoder: Encoder;
+  cache: EmbeddingCache;
+  pending: Map<string, Promise<Float32Array | undefined>>;
+}
+
+/**
+ * One lane per encoder (ModelRouter.exclusive): at most one forward pass at a time; when it frees, the
+ * waiting sub-batch of the earliest classify call goes next (then its earliest group), so concurrent batches
+ * finish classifying in the order they came, not interleaved.
+ */
+interface Lane {
+  busy: boolean;
+  waiting: { rank: readonly [number, number]; go: () => void }[];
+}
+const lanes = new WeakMap<Encoder, Lane>();
+/** Orders classify calls (per process) for their encoder's lane. */
+let classifyCalls = 0;
 
 class HardTimeout extends Error {
   override name = "HardTimeout";
@@ -51,7 +113,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * how it went, fall back to the baseline when the breaker says no or the call fails. One encoder pass per
  * ticket gives category, urgency and the embedding for dedup.
  *
- * Forward passes are serialised through one lane per router, whatever number of batches are classified at
+ * Forward passes are serialised through one lane per encoder, whatever number of batches are classified at
  * once (the local worker keeps two in flight): they would only fight for the same cores, and a call is timed
  * from the moment it has the lane, so the breaker judges the call itself, never the wait for another. The
  * next sub-batch asks the breaker while the current one runs, so the encoder does not idle on that round trip.
@@ -61,10 +123,8 @@ export class ModelRouter implements Classifier {
   private msPerToken: number | undefined;
   /** The same cost as calibrated at load, fixed: what "slow" is judged against (a drifting one would hide decay). */
   private calibratedMsPerToken: number | undefined;
-  /** Resolves when the forward pass holding the lane has settled. */
-  private lane: Promise<void> = Promise.resolve();
   /** Embeddings of texts seen moments ago, of this encoder (a reloaded encoder starts a new cache). */
-  private cache: { encoder: Encoder; entries: EmbeddingCache } | undefined;
+  private memory: Memory | undefined;
 
   constructor(private readonly deps: ModelRouterDeps) {}
 
@@ -75,37 +135,9 @@ export class ModelRouter implements Classifier {
     this.calibratedMsPerToken ??= msPerToken;
   }
 
-  /**
-   * Groups tokenised texts into sub-batches: sorted by length, each group a run of neighbours (so its padding
-   * is small), no bigger than MAX_SUB_BATCH and than what should take BUDGET_SHARE of the latency budget (a
-   * text alone is always allowed), and the runs cut where the cost model (CALL_OVERHEAD_TOKENS,
-   * ATTENTION_TOKENS) says the whole batch is cheapest: one pass of dynamic programming over the sorted
-   * lengths, exact for that model.
-   */
+  /** Sub-batches for these token lengths at the speed tracked now (see planSubBatches). */
   plan(lengths: number[]): number[][] {
-    const budgetTokens = (BUDGET_SHARE * this.deps.config.TRANSFORMER_LATENCY_MS) / (this.msPerToken ?? 1);
-    const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
-    const n = order.length;
-    // best[i]: cheapest plan of the i shortest texts; cut[i]: where its last group starts.
-    const best = new Float64Array(n + 1).fill(Infinity);
-    const cut = new Int32Array(n + 1);
-    best[0] = 0;
-    for (let i = 1; i <= n; i++) {
-      // Sorted ascending: the group's last (longest) text sets its padded length.
-      const len = lengths[order[i - 1]!]!;
-      const perText = len * (1 + len / ATTENTION_TOKENS);
-      for (let size = 1; size <= Math.min(i, MAX_SUB_BATCH); size++) {
-        if (size > 1 && size * len > budgetTokens) break;
-        const cost = best[i - size]! + CALL_OVERHEAD_TOKENS + size * perText;
-        if (cost < best[i]!) {
-          best[i] = cost;
-          cut[i] = i - size;
-        }
-      }
-    }
-    const groups: number[][] = [];
-    for (let i = n; i > 0; i = cut[i]!) groups.push(order.slice(cut[i]!, i));
-    return groups.reverse();
+    return planSubBatches(lengths, subBatchBudgetTokens(this.deps.config.TRANSFORMER_LATENCY_MS, this.msPerToken ?? 1));
   }
 
   async classify(texts: string[]): Promise<Classification[]> {
@@ -119,45 +151,77 @@ export class ModelRouter implements Classifier {
     }
     this.msPerToken ??= models.msPerToken;
     this.calibratedMsPerToken ??= models.msPerToken;
-    // A flood repeats the same text: embed each distinct text once (same tokens, same embedding).
+    // A flood repeats the same text: embed each distinct text once (same tokens, same embedding), and not
+    // again while it is remembered, nor while another batch's pass is embedding it.
     const ids = texts.map((t) => models.encoder.tokenize(t));
     const keys = ids.map((x) => EmbeddingCache.key(x));
-    const cache = this.cacheFor(models.encoder);
+    const memory = this.memoryFor(models.encoder);
     const known = new Map<string, Float32Array>();
+    const awaited = new Map<string, Promise<Float32Array | undefined>>();
     const misses = new Map<string, number>(); // key → index of its first text
     keys.forEach((k, i) => {
-      if (known.has(k) || misses.has(k)) return;
-      const hit = cache?.get(k);
+      if (known.has(k) || awaited.has(k) || misses.has(k)) return;
+      const hit = memory?.cache.get(k);
+      const pending = hit ? undefined : memory?.pending.get(k);
       if (hit) known.set(k, hit);
+      else if (pending) awaited.set(k, pending);
       else misses.set(k, i);
     });
     // A remembered embedding stands in for a model call only while the breaker is closed: open or half-open,
     // every text goes to the breaker as if it were new (its permission, its probes, its baseline).
-    if (known.size && !(await this.breakerClosed())) {
-      for (const k of known.keys()) misses.set(k, keys.indexOf(k));
+    if ((known.size || awaited.size) && !(await this.breakerClosed())) {
+      for (const k of [...known.keys(), ...awaited.keys()]) misses.set(k, keys.indexOf(k));
       known.clear();
+      awaited.clear();
     }
+    // This call's own texts: a batch asking for one of them meanwhile waits for this call's pass.
+    const settle = new Map<string, (e: Float32Array | undefined) => void>();
+    if (memory) {
+      for (const k of misses.keys()) {
+        if (!memory.pending.has(k)) memory.pending.set(k, new Promise((resolve) => settle.set(k, resolve)));
+      }
+    }
+    const release = (k: string, embedding: Float32Array | undefined) => {
+      const resolve = settle.get(k);
+      if (!resolve) return;
+      settle.delete(k);
+      memory!.pending.delete(k);
+      resolve(embedding);
+    };
 
+    const call = classifyCalls++;
     const todo = [...misses.values()];
     const byKey = new Map<string, Classification>();
     const groups = this.plan(todo.map((i) => ids[i]!.length)).map((g) => g.map((j) => todo[j]!));
-    // Each group asks the breaker once the group before it holds the lane (so the next permission is in by
-    // the time the lane frees); failures are collected and thrown once every group has settled.
-    let previousStarted: Promise<void> = Promise.resolve();
-    const calls = groups.map((group) => {
-      const after = previousStarted;
-      let started!: () => void;
-      previousStarted = new Promise<void>((r) => (started = r));
-      return this.classifyGroup(models, group.map((i) => texts[i]!), group.map((i) => ids[i]!), after, started).then((results) =>
-        group.forEach((i, j) => {
-          const c = results[j]!;
-          byKey.set(keys[i]!, c);
-          if (c.embedding && cache) cache.set(keys[i]!, c.embedding);
-        }),
-      );
-    });
-    const failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+    let failed: PromiseRejectedResult | undefined;
+    try {
+      // Each group asks the breaker once the group before it holds the lane (so the next permission is in by
+      // the time the lane frees); failures are collected and thrown once every group has settled.
+      let previousStarted: Promise<void> = Promise.resolve();
+      const calls = groups.map((group, g) => {
+        const after = previousStarted;
+        let started!: () => void;
+        previousStarted = new Promise<void>((r) => (started = r));
+        return this.classifyGroup(models, group.map((i) => texts[i]!), group.map((i) => ids[i]!), [call, g], after, started).then((results) =>
+          group.forEach((i, j) => {
+            const c = results[j]!;
+            byKey.set(keys[i]!, c);
+            if (c.embedding) memory?.cache.set(keys[i]!, c.embedding);
+            release(keys[i]!, c.embedding);
+          }),
+        );
+      });
+      failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+    } finally {
+      for (const k of [...settle.keys()]) release(k, undefined);
+    }
     if (failed) throw failed.reason;
+    // Texts another batch was embedding: its embedding, or the baseline if its pass failed or was refused.
+    for (const [k, pending] of awaited) {
+      const embedding = await pending;
+      if (embedding) known.set(k, embedding);
+    }
+
     // Same text, same answer (one object); same tokens but another text (case, accents, past MAX_TOKENS):
     // the same embedding, while the heads and the baseline read the text itself.
     const byText = new Map<string, Classification>();
@@ -166,23 +230,21 @@ export class ModelRouter implements Classifier {
       let c = byText.get(t);
       if (c) return c;
       const remembered = known.get(k);
+      const first = byKey.get(k);
       if (remembered) c = { ...models.heads.apply(remembered, t), model: "transformer" as const, embedding: remembered };
-      else {
-        const first = byKey.get(k)!;
-        if (t === texts[misses.get(k)!]) c = first;
-        else if (first.embedding) c = { ...models.heads.apply(first.embedding, t), model: first.model, embedding: first.embedding };
-        else c = classifyBaseline(t);
-      }
+      else if (first && t === texts[misses.get(k)!]) c = first;
+      else if (first?.embedding) c = { ...models.heads.apply(first.embedding, t), model: first.model, embedding: first.embedding };
+      else c = classifyBaseline(t);
       byText.set(t, c);
       return c;
     });
   }
 
-  private cacheFor(encoder: Encoder): EmbeddingCache | undefined {
+  private memoryFor(encoder: Encoder): Memory | undefined {
     const capacity = this.deps.config.EMBEDDING_CACHE_SIZE;
     if (capacity <= 0) return undefined;
-    if (this.cache?.encoder !== encoder) this.cache = { encoder, entries: new EmbeddingCache(capacity) };
-    return this.cache.entries;
+    if (this.memory?.encoder !== encoder) this.memory = { encoder, cache: new EmbeddingCache(capacity), pending: new Map() };
+    return this.memory;
   }
 
   private async breakerClosed(): Promise<boolean> {
@@ -190,17 +252,30 @@ export class ModelRouter implements Classifier {
     return (state ?? "closed") === "closed";
   }
 
-  /** Runs `work` when the lane is free, `onStart` the moment it has it; the lane frees when `work` settles. */
-  private async exclusive<T>(work: () => Promise<T>, onStart: () => void): Promise<T> {
-    const previous = this.lane;
-    let release!: () => void;
-    this.lane = new Promise<void>((r) => (release = r));
-    await previous;
+  /**
+   * Runs `work` when the encoder's lane is free and no earlier-ranked sub-batch waits for it, `onStart` the
+   * moment it has it; the lane frees when `work` settles. One lane per encoder, shared by every router of the
+   * process that uses it (API and worker in one process, several runtimes in tests).
+   */
+  private async exclusive<T>(encoder: Encoder, rank: readonly [number, number], work: () => Promise<T>, onStart: () => void): Promise<T> {
+    let lane = lanes.get(encoder);
+    if (!lane) lanes.set(encoder, (lane = { busy: false, waiting: [] }));
+    if (lane.busy) {
+      const before = (a: readonly [number, number], b: readonly [number, number]) => a[0] - b[0] || a[1] - b[1];
+      await new Promise<void>((go) => {
+        const at = lane.waiting.findIndex((w) => before(rank, w.rank) < 0);
+        lane.waiting.splice(at < 0 ? lane.waiting.length : at, 0, { rank, go });
+      });
+    }
+    // Handed over busy by the one before, or taken free.
+    lane.busy = true;
     onStart();
     try {
       return await work();
     } finally {
-      release();
+      const next = lane.waiting.shift();
+      if (next) next.go();
+      else lane.busy = false;
     }
   }
 
@@ -208,17 +283,25 @@ export class ModelRouter implements Classifier {
     models: Models,
     texts: string[],
     ids: number[][],
+    rank: readonly [number, number],
     after: Promise<void>,
     started: () => void,
   ): Promise<Classification[]> {
     try {
-      return await this.callGroup(models, texts, ids, after, started);
+      return await this.callGroup(models, texts, ids, rank, after, started);
     } finally {
       started(); // however it ended (no permission, an error): the next group may go on
     }
   }
 
-  private async callGroup(models: Models, texts: string[], ids: number[][], after: Promise<void>, started: () => void): Promise<Classification[]> {
+  private async callGroup(
+    models: Models,
+    texts: string[],
+    ids: number[][],
+    rank: readonly [number, number],
+    after: Promise<void>,
+    started: () => void,
+  ): Promise<Classification[]> {
     const { config, redis, keys, logger } = this.deps;
     const breaker = breakerSettings(config);
     await after;
@@ -243,7 +326,7 @@ export class ModelRouter implements Classifier {
     let embeddings: Float32Array[] | undefined;
     let failure: unknown;
     let latencyMs = 0;
-    await this.exclusive(async () => {
+    await this.exclusive(models.encoder, rank, async () => {
       const t0 = performance.now();
       try {
         embeddings = await withTimeout(models.encoder.embedTokens(ids), config.TRANSFORMER_HARD_TIMEOUT_MS);

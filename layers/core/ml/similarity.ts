@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type * as Ort from "onnxruntime-node";
 import { kernelIsExact, QUERY_LEVELS, quantize, quantizationBound } from "../domain/quantize.js";
 import { dot } from "../domain/vectors.js";
+import { ORT_OPTIONS } from "./ort-options.js";
 
 // On top of the quantisation bound: float32 rounding in the graph. The integer sum's cast is exact (< 2^24),
 // the two scale products round once each (≤ 2^-24 relative of a score |s| ≤ 2 for unit vectors: 2.4e-7),
@@ -81,6 +82,8 @@ export function loadSimilarity(modelsDir: string, threads: number): Promise<Simi
       const session = await ort.InferenceSession.create(join(modelsDir, "similarity.onnx"), {
         intraOpNumThreads: threads,
         graphOptimizationLevel: "all",
+        // Its threads must not spin after a search while the encoder's thread needs the cores (ort-options.ts).
+        extra: ORT_OPTIONS.extra,
       });
       return new OnnxSimilarity(ort, session);
     });

@@ -13,6 +13,15 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 /** Queue aging (QUEUE_AGING_PER_HOUR): the ticket's priority grows from when it was accepted. */
 const aging = (rt: ModelRuntime, h: TicketRecord) => ({ perHour: rt.config.QUEUE_AGING_PER_HOUR, acceptedAtMs: Date.parse(h.accepted_at ?? "") });
 
+/** A queue batch loaded and classified, waiting for dedup, storing and routing (`finishRecords`). */
+export interface ClassifiedBatch {
+  records: SQSRecord[];
+  /** Every ticket of the batch with its record as loaded. */
+  loaded: { id: string; h: TicketRecord }[];
+  /** The tickets still waiting to be processed, with their cleaned text and classification. */
+  waiting: { id: string; h: TicketRecord; text: string; cleaning: TicketCleaning; c: Classification }[];
+}
+
 /**
  * The classifier's pipeline for one queue batch (DESIGN §3): one classifier call for every ticket still
  * waiting, then dedup over the batch; each record is stored, queued and announced on its own, so one bad
@@ -20,6 +29,15 @@ const aging = (rt: ModelRuntime, h: TicketRecord) => ({ perHour: rt.config.QUEUE
  * first.
  */
 export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Promise<SQSBatchResponse> {
+  return finishRecords(rt, await classifyRecords(rt, records));
+}
+
+/**
+ * The first half of `processRecords`: load the batch's tickets (one round trip), clean and classify those
+ * still waiting. It writes nothing, so the local worker classifies one batch while the one before it is
+ * finished; a batch that never gets further just comes back.
+ */
+export async function classifyRecords(rt: ModelRuntime, records: SQSRecord[]): Promise<ClassifiedBatch> {
   const ids = new Set<string>();
   for (const r of records) {
     try {
@@ -32,21 +50,32 @@ export async function processRecords(rt: ModelRuntime, records: SQSRecord[]): Pr
   const hashes = await getTicketRecords(rt, idList);
   const loaded = idList.map((id, i) => ({ id, h: hashes[i]! }));
   // At-least-once delivery: a ticket some earlier delivery already processed is skipped, not redone.
-  const waiting = loaded.filter(({ h }) => h.status === TICKET_STATUS.accepted);
+  const pending = loaded.filter(({ h }) => h.status === TICKET_STATUS.accepted);
   // The cleaned text (no quoted history, signatures, disclaimers, HTML, log dumps) is what the classifier and
   // dedup read; the ticket keeps its original subject and body, and records what cleaning removed.
-  const cleaned = waiting.map(({ h }) => cleanedText({ subject: h.subject ?? "", body: h.body ?? "" }));
-  const texts = cleaned.map((c) => c.text);
-  const results = await rt.classifier.classify(texts);
-  const dedup = await rt.dedup.process(
-    waiting.map(({ id, h }, i) => ({ ticket_id: id, subject: h.subject ?? "", text: texts[i]!, classification: results[i]! })),
-  );
-  const byId = new Map(
-    waiting.map(({ id, h }, i) => [
+  const cleaned = pending.map(({ h }) => cleanedText({ subject: h.subject ?? "", body: h.body ?? "" }));
+  const results = await rt.classifier.classify(cleaned.map((c) => c.text));
+  return {
+    records,
+    loaded,
+    waiting: pending.map(({ id, h }, i) => ({
       id,
-      { h, c: results[i]!, incident: dedup.incidentOf.get(id), cleaning: { ...cleaned[i]!.removed, fallback: cleaned[i]!.fallback } },
-    ]),
-  );
+      h,
+      text: cleaned[i]!.text,
+      cleaning: { ...cleaned[i]!.removed, fallback: cleaned[i]!.fallback },
+      c: results[i]!,
+    })),
+  };
+}
+
+/**
+ * The second half: dedup over the batch, then each record stored, queued and announced on its own, then the
+ * stored tickets routed. What it reports as failed (or everything, if it throws) must not be acked.
+ */
+export async function finishRecords(rt: ModelRuntime, batch: ClassifiedBatch): Promise<SQSBatchResponse> {
+  const { records, loaded, waiting } = batch;
+  const dedup = await rt.dedup.process(waiting.map(({ id, h, text, c }) => ({ ticket_id: id, subject: h.subject ?? "", text, classification: c })));
+  const byId = new Map(waiting.map((w) => [w.id, { ...w, incident: dedup.incidentOf.get(w.id) }]));
 
   // Processed by an earlier delivery that failed before routing: routing is all that is left to do.
   const scores = new Map(

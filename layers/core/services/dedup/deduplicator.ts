@@ -241,10 +241,18 @@ export class Deduplicator {
               space: it.embedding ? "semantic" : "lexical",
               representatives: packRepresentatives(reps),
               members: decision.members,
+              seenVersion: this.incidentsVersion ?? null,
             },
         now(),
         { updateIntervalMs: config.INCIDENT_UPDATE_INTERVAL_SECONDS * 1000 },
       );
+      if (applied.outcome === "stale") {
+        // Another worker created an incident (or one was resolved) since our mirror looked — likely for this
+        // very flood: catch up with the log and the open incidents, then decide again.
+        await this.sync();
+        similar = (await this.neighbours([it])).get(it.ticket_id) ?? [];
+        continue;
+      }
       if (applied.outcome === "closed") {
         // Resolved since our mirror looked: forget it and decide again without it.
         this.openIncidents.delete(decision.action === "link" ? decision.incident_id : "");

@@ -14,7 +14,10 @@ ARGV[5] agent key prefix   ARGV[6] now ISO   ARGV[7] now ms   ARGV[8] update int
 ARGV[9] growth steps, ascending, comma-separated (domain/incident-growth.ts `growthSteps`)
   link:   ARGV[10] incident id   ARGV[11..] look-alikes to link with the ticket
   create: ARGV[10] new incident id   ARGV[11] summary   ARGV[12] category   ARGV[13] space of the root
-          ARGV[14] packed representatives (opaque here)   ARGV[15..] member ticket ids (the ticket first)
+          ARGV[14] packed representatives (opaque here)
+          ARGV[15] the incidents version the decision was made at ("*" = any; "" = none yet): when another
+                   incident was created (or one resolved) since, the decision is stale and nothing is written
+          ARGV[16..] member ticket ids (the ticket first)
 A linked ticket that held a unit of some agent's capacity gives it back; it is recorded to the incident's
 owner, if the incident has one, without a unit of its own.
 Validates before writing: the seven keys; each member's ticket hash, the agent it is with, its current
@@ -31,7 +34,8 @@ webhook.incident_update (delivery id "incident_update:<incident>:<step>") and re
 growth after it announces the highest step reached by then. A creation that already holds a step's tickets
 counts as that step's notice.
 Reply: {"linked" | "created", incident id, the ticket's incident after this ("" if none), newly linked ticket
-       ids…} | {"closed"}
+       ids…} | {"closed"} | {"stale"} (create only: the open incidents changed since the caller looked — two
+       workers deciding "create" for one flood at once; the caller re-reads them and decides again)
 ]]
 -- @include "keys"
 -- @include "guard"
@@ -140,7 +144,7 @@ if action == "link" then
 end
 
 local members = {}
-for i = 15, #ARGV do table.insert(members, ARGV[i]) end
+for i = 16, #ARGV do table.insert(members, ARGV[i]) end
 check_member(tid)
 for _, m in ipairs(members) do check_member(m) end
 for _, m in ipairs(members) do
@@ -168,6 +172,10 @@ if best then
   return {"linked", best, own(), unpack(out)}
 end
 
+-- No open incident holds a member. Create only if the open incidents are still those the decision saw: of two
+-- workers deciding at once, the second re-reads them and may find the first one's incident to join.
+local seen_version = ARGV[15]
+if seen_version ~= "*" and (redis.call("GET", KEYS[4]) or "") ~= seen_version then return {"stale"} end
 local inc = ARGV[10]
 redis.call("HSET", ikey(inc), "incident_id", inc, "summary", ARGV[11], "root_ticket_id", tid,
   "category", ARGV[12], "space", ARGV[13], "status", "open", "created_at", now_iso, "updated_at", now_iso)

@@ -17,7 +17,9 @@ export interface GrowthCadence {
 
 export type ApplyResult =
   | { outcome: "linked" | "created"; incident_id: string; ticketIncident: string | null; newlyLinked: string[] }
-  | { outcome: "closed" };
+  | { outcome: "closed" }
+  /** A create refused: the open incidents changed since `seenVersion`; re-read them and decide again. */
+  | { outcome: "stale" };
 
 export type ApplyAction =
   /** Link the ticket, and the look-alikes given (those not yet in an incident), to an open incident. */
@@ -34,6 +36,11 @@ export type ApplyAction =
       /** Older callers: one representative vector of `space` (read as the former "space|vector" format). */
       vector?: string;
       members: string[];
+      /**
+       * The incidents version (`incidentsVersion`) the decision was made at, null if there was none yet:
+       * the script creates only if it is still current. Undefined: create whatever changed since.
+       */
+      seenVersion?: string | null;
     };
 
 /**
@@ -62,13 +69,13 @@ export async function dedupApply(
   const args =
     a.action === "link"
       ? [...base, a.incident_id, ...(a.members ?? []).filter((m) => m !== ticketId)]
-      : [...base, a.incident_id, a.summary, a.category, a.space, a.representatives ?? (a.vector ? `${a.space}|${a.vector}` : ""), ...a.members];
+      : [...base, a.incident_id, a.summary, a.category, a.space, a.representatives ?? (a.vector ? `${a.space}|${a.vector}` : ""), a.seenVersion === undefined ? "*" : (a.seenVersion ?? ""), ...a.members];
   const reply = await redis.run<string[]>(
     script,
     [keys.incidents, keys.openIncidents, keys.incidentVectors, keys.incidentsVersion, keys.assignments, keys.outbox, keys.dedupLog],
     args,
   );
-  if (reply[0] === "closed") return { outcome: "closed" };
+  if (reply[0] === "closed" || reply[0] === "stale") return { outcome: reply[0] };
   return {
     outcome: reply[0] as "linked" | "created",
     incident_id: reply[1]!,
