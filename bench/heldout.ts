@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { classifyBaseline, cleanedText, isUrgent, type Classification } from "../layers/core/domain/classification.js";
 import type { Category } from "../layers/core/domain/schemas.js";
 import { loadConfig } from "../layers/core/config.js";
-import { loadModels } from "../layers/core/ml/models.js";
+import { loadModels, type EncoderPrecision } from "../layers/core/ml/models.js";
 import { accuracy, rocAuc } from "./metrics.js";
 
 interface Labelled {
@@ -28,7 +28,7 @@ function score(results: Classification[], truth: Labelled[]): Scores {
 }
 
 /** Model heads vs the regex baseline on the held-out tickets (never used for training). */
-export async function evaluateHeldout(): Promise<{ n: number; transformer: Scores; baseline: Scores }> {
+export async function evaluateHeldout(precision: EncoderPrecision = "fp32"): Promise<{ n: number; transformer: Scores; baseline: Scores }> {
   const path = new URL("../tools/model/data/heldout.jsonl", import.meta.url);
   const tickets = readFileSync(path, "utf8")
     .split("\n")
@@ -37,7 +37,7 @@ export async function evaluateHeldout(): Promise<{ n: number; transformer: Score
   // What the router reads: the cleaned text (the heads were trained on it too).
   const texts = tickets.map((t) => cleanedText(t).text);
   const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
-  const { encoder, heads } = await loadModels(MODELS_DIR, ENCODER_THREADS);
+  const { encoder, heads } = await loadModels(MODELS_DIR, ENCODER_THREADS, precision);
   const model: Classification[] = [];
   for (let i = 0; i < texts.length; i += 32) {
     const batch = texts.slice(i, i + 32);
@@ -48,10 +48,12 @@ export async function evaluateHeldout(): Promise<{ n: number; transformer: Score
 
 export async function benchQuality(): Promise<Record<string, number>> {
   const { n, transformer, baseline } = await evaluateHeldout();
+  // The int8 variant (ENCODER_PRECISION=int8) under the same heads, trained on fp32 embeddings.
+  const int8 = (await evaluateHeldout("int8")).transformer;
   console.log(`\n## Quality on the held-out split (${n} tickets)`);
-  console.log("metric            transformer  baseline");
+  console.log("metric            transformer  transformer (int8)  baseline");
   for (const k of Object.keys(transformer) as (keyof Scores)[]) {
-    console.log(`${k.padEnd(17)} ${transformer[k].toFixed(3).padStart(11)}  ${baseline[k].toFixed(3).padStart(8)}`);
+    console.log(`${k.padEnd(17)} ${transformer[k].toFixed(3).padStart(11)}  ${int8[k].toFixed(3).padStart(18)}  ${baseline[k].toFixed(3).padStart(8)}`);
   }
-  return { ...transformer };
+  return { ...transformer, ...Object.fromEntries(Object.entries(int8).map(([k, v]) => [`int8_${k}`, v])) };
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../layers/core/config.js";
 import { cleanedText } from "../layers/core/domain/classification.js";
-import { loadModels } from "../layers/core/ml/models.js";
+import { loadModels, type EncoderPrecision } from "../layers/core/ml/models.js";
 import { planSubBatches, subBatchBudgetTokens } from "../layers/core/ml/model-router.js";
 import { acceptTickets } from "../layers/core/services/intake.js";
 import { createLocalRuntime } from "../functions/local/runtime.js";
@@ -45,9 +45,9 @@ function tickets(n: number) {
  * order, and sorted by length over the whole set (what no queue batch can do) in fixed sub-batches and in the
  * model router's own plan.
  */
-async function rawEncoder(texts: string[]) {
+async function rawEncoder(texts: string[], precision: EncoderPrecision) {
   const config = loadConfig({});
-  const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS);
+  const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS, precision);
   const { encoder } = models;
   const ids = texts.map((t) => encoder.tokenize(t));
   const sorted = [...ids].sort((a, b) => a.length - b.length);
@@ -143,34 +143,37 @@ export async function benchModels(): Promise<Record<string, number>> {
   const texts = all.map((t) => t.text);
   console.log(`\n## Models: the same ${all.length} distinct labelled tickets (cleaned texts, none repeated) in every run`);
   console.log(`(2 cores; load average at the start ${loadavg().map((l) => fmt(l, 2)).join(" ")}: other work on the machine lowers every figure)`);
-  const rates = await rawEncoder(texts);
-  const [bestName, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
-  console.log(`raw encoder tickets/s by order/batch size: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
+  const share = (x: number) => `${fmt(100 * x, 0)}% transformer`;
+  const runs: Record<string, number> = {};
+  const st = await sentenceTransformers(texts);
+  if (st) console.log(`sentence-transformers (torch, CPU) : ${fmt(st.rate, 0)} tickets/s (${st.detail})`);
+  // The exported model (the default), then its int8 variant (ENCODER_PRECISION=int8, MODEL_CARD.md).
+  for (const precision of ["fp32", "int8"] as const) {
+    console.log(`\n### ENCODER_PRECISION=${precision}`);
+    const rates = await rawEncoder(texts, precision);
+    const [bestName, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
+    console.log(`raw encoder tickets/s by order/batch size: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
+    const batched = await pipeline(all, { ENCODER_PRECISION: precision });
+    console.log(`${`raw encoder, best (${bestName})`.padEnd(35)}: ${fmt(bestRate, 0)} tickets/s`);
+    console.log(`pipeline (worker defaults)         : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);
+    console.log(`pipeline / raw encoder best        : ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
+    if (st) console.log(`pipeline / sentence-transformers   : ${fmt(batched.rate / st.rate, 2)} (target ≥ 1.25)`);
+    console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(batched.rssMb, 0)} MB (target < 512 MB)`);
+    Object.assign(runs, {
+      [`${precision}_encoder_best_rate`]: bestRate,
+      [`${precision}_pipeline_rate`]: batched.rate,
+      [`${precision}_pipeline_ratio`]: batched.rate / bestRate,
+      ...(st ? { [`${precision}_pipeline_vs_sentence_transformers`]: batched.rate / st.rate } : {}),
+      [`${precision}_load_ms`]: batched.loadMs,
+      [`${precision}_rss_mb`]: batched.rssMb,
+    });
+  }
 
-  const batched = await pipeline(all, {});
   // Spread over the whole set, so its lengths are like the batched run's.
   const step = Math.max(1, Math.floor(all.length / SINGLE_TICKETS));
-  const single = await pipeline(all.filter((_, i) => i % step === 0).slice(0, SINGLE_TICKETS), { WORKER_BATCH_SIZE: "1" });
-  const st = await sentenceTransformers(texts);
-  const share = (x: number) => `${fmt(100 * x, 0)}% transformer`;
-  console.log(`${`raw encoder, best (${bestName})`.padEnd(35)}: ${fmt(bestRate, 0)} tickets/s`);
-  console.log(`pipeline (worker defaults)         : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);
-  console.log(`pipeline, batches of 1             : ${fmt(single.rate, 0)} tickets/s over ${SINGLE_TICKETS} of them (${share(single.transformerShare)})`);
-  console.log(`pipeline / raw encoder best        : ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
-  if (st) {
-    console.log(`sentence-transformers (torch, CPU) : ${fmt(st.rate, 0)} tickets/s (${st.detail})`);
-    console.log(`pipeline / sentence-transformers   : ${fmt(batched.rate / st.rate, 2)} (target ≥ 1.25)`);
-  }
-  console.log(`batched / batch-size-1 pipeline: ${fmt(batched.rate / single.rate, 1)}× (target ≥ 5×)`);
+  const single = await pipeline(all.filter((_, i) => i % step === 0).slice(0, SINGLE_TICKETS), { WORKER_BATCH_SIZE: "1", WORKER_DEEP_BATCH_SIZE: "1" });
+  console.log(`\npipeline (fp32), batches of 1      : ${fmt(single.rate, 0)} tickets/s over ${SINGLE_TICKETS} of them (${share(single.transformerShare)})`);
+  console.log(`batched / batch-size-1 pipeline: ${fmt(runs.fp32_pipeline_rate! / single.rate, 1)}× (target ≥ 5×)`);
   console.log(`load average at the end: ${loadavg().map((l) => fmt(l, 2)).join(" ")}`);
-  console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(batched.rssMb, 0)} MB (target < 512 MB)`);
-  return {
-    encoder_best_rate: bestRate,
-    pipeline_rate: batched.rate,
-    pipeline_ratio: batched.rate / bestRate,
-    ...(st ? { sentence_transformers_rate: st.rate, pipeline_vs_sentence_transformers: batched.rate / st.rate } : {}),
-    batching_gain: batched.rate / single.rate,
-    load_ms: batched.loadMs,
-    rss_mb: batched.rssMb,
-  };
+  return { ...runs, ...(st ? { sentence_transformers_rate: st.rate } : {}), batching_gain: runs.fp32_pipeline_rate! / single.rate };
 }

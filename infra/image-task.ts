@@ -26,7 +26,7 @@ const NODE_MODULES: Record<string, string[]> = {
   "onnxruntime-node": ["package.json", "README.md", "dist", `bin/napi-v6/${IMAGE_PLATFORM.onnxruntime}`],
   "onnxruntime-common": ["package.json", "README.md", "dist"],
 };
-const MODELS = ["minilm/model.onnx", "minilm/tokenizer.json", "minilm/tokenizer_config.json", "heads.json", "similarity.onnx", "MODEL_CARD.md"];
+const MODELS = ["minilm/model.onnx", "minilm/model.int8.onnx", "minilm/tokenizer.json", "minilm/tokenizer_config.json", "heads.json", "similarity.onnx", "MODEL_CARD.md"];
 
 /** Shared by the image bundles and the zip bundles: ESM for Node 22, with `require` for CommonJS dependencies. */
 export const BUNDLE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";

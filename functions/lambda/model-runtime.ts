@@ -12,7 +12,7 @@ export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRu
   const { redis, keys, bus } = rt;
   return {
     ...rt,
-    classifier: new ModelRouter({ config, redis, keys, bus, logger, models: () => loadModels(config.MODELS_DIR, config.ENCODER_THREADS) }),
+    classifier: new ModelRouter({ config, redis, keys, bus, logger, models: () => loadModels(config.MODELS_DIR, config.ENCODER_THREADS, config.ENCODER_PRECISION) }),
     dedup: new Deduplicator({ config, redis, keys }, () => loadSimilarity(config.MODELS_DIR, config.ENCODER_THREADS)),
   };
 });
@@ -24,8 +24,8 @@ export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRu
 export async function warmModels(): Promise<void> {
   const started = performance.now();
   const [models] = await Promise.all([
-    loadModels(envConfig.MODELS_DIR, envConfig.ENCODER_THREADS),
+    loadModels(envConfig.MODELS_DIR, envConfig.ENCODER_THREADS, envConfig.ENCODER_PRECISION),
     loadSimilarity(envConfig.MODELS_DIR, envConfig.ENCODER_THREADS),
   ]);
-  logger.info("model loaded", { initMs: Math.round(performance.now() - started), msPerToken: models.msPerToken, modelsDir: envConfig.MODELS_DIR });
+  logger.info("model loaded", { initMs: Math.round(performance.now() - started), msPerToken: models.msPerToken, modelsDir: envConfig.MODELS_DIR, precision: envConfig.ENCODER_PRECISION });
 }

@@ -42,7 +42,7 @@ export function createLocalRuntime(
   const redis = new IoRedisAdapter(client);
   const consumer = opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const bus = new OutboxBus(redis, outboxKeys(config.REDIS_PREFIX)) as LocalBus;
-  const models = opts.models ?? (() => loadModels(config.MODELS_DIR, config.ENCODER_THREADS));
+  const models = opts.models ?? (() => loadModels(config.MODELS_DIR, config.ENCODER_THREADS, config.ENCODER_PRECISION));
   const rt: LocalRuntime = {
     config,
     logger,
@@ -53,6 +53,7 @@ export function createLocalRuntime(
       consumer,
       visibilityTimeoutMs: config.QUEUE_VISIBILITY_TIMEOUT_SECONDS * 1000,
       maxReceives: config.QUEUE_MAX_RECEIVES,
+      floodBatch: config.WORKER_BATCH_SIZE,
       floodShare: config.FLOOD_LANE_SHARE,
     }),
     classifier: new ModelRouter({ config, redis, keys, bus, logger, models }),

@@ -66,7 +66,7 @@ export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<
         lastSweep = Date.now();
         await sweepExpiredOffers(rt);
       }
-      const records = await rt.queue.receive(rt.config.WORKER_BATCH_SIZE, 1_000);
+      const records = await rt.queue.receive(rt.config.WORKER_DEEP_BATCH_SIZE, 1_000);
       if (records.length) start(records);
     } catch (err) {
       onFailure(err);

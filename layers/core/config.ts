@@ -56,6 +56,9 @@ const variables = z.object({
     TRANSFORMER_HARD_TIMEOUT_MS: int(5_000, 1),
     MODELS_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../models/", import.meta.url)))),
     ENCODER_THREADS: int(2, 1),
+    // fp32: the exported model (parity with sentence-transformers ≥ 0.999); int8: its dynamically quantised
+    // variant, about twice as fast on a CPU with VNNI, at the parity and held-out cost MODEL_CARD.md states.
+    ENCODER_PRECISION: z.preprocess(unsetIfEmpty, z.enum(["fp32", "int8"]).default("fp32")),
     // Embeddings of the last this-many distinct texts the encoder ran on, reused while the breaker is closed
     // (a flood repeats itself); 0 = off. Each entry holds 384 floats and the text's token ids.
     EMBEDDING_CACHE_SIZE: int(1024, 0).pipe(z.number().max(100_000)),
@@ -90,7 +93,12 @@ const variables = z.object({
     // Local queue: a record not acked within this time is handed to another worker.
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: num(30).pipe(z.number().positive()),
     QUEUE_MAX_RECEIVES: int(5, 1),
-    WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(32)),
+    // Local worker: a receive takes what waits, up to WORKER_BATCH_SIZE — and up to WORKER_DEEP_BATCH_SIZE from
+    // the main lane when that many wait there (a deeper batch, sorted by length, pads less: bench models). The
+    // flood lane never fills more than WORKER_BATCH_SIZE of one, so a ticket arriving mid-flood waits for
+    // short batches only.
+    WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(512)),
+    WORKER_DEEP_BATCH_SIZE: int(128, 1).pipe(z.number().max(512)),
     // Local worker: queue batches under way at once (one classified while the one before it is deduplicated,
     // stored, routed and acked; forward passes stay one at a time); 1 = one batch after the other.
     WORKER_BATCHES_IN_FLIGHT: int(2, 1).pipe(z.number().max(4)),
@@ -109,9 +117,14 @@ const variables = z.object({
     // Fault tests only: the worker freezes right after storing this ticket (see services/processor.ts).
     TEST_PAUSE_AFTER_STORE: optionalString,
   });
-const schema = variables.refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
+const schema = variables
+  .refine((c) => !c.UPSTASH_REDIS_REST_URL === !c.UPSTASH_REDIS_REST_TOKEN, {
     path: ["UPSTASH_REDIS_REST_TOKEN"],
     message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
+  })
+  .refine((c) => c.WORKER_DEEP_BATCH_SIZE >= c.WORKER_BATCH_SIZE, {
+    path: ["WORKER_DEEP_BATCH_SIZE"],
+    message: "must be at least WORKER_BATCH_SIZE",
   });
 
 export type Config = z.infer<typeof schema>;

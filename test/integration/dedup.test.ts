@@ -134,8 +134,18 @@ describe("flash-flood suppression", () => {
     expect((await listIncidents(rt, 50)).map((i) => i.incident_id).sort()).toEqual(["inc-1", "inc-2"]);
   });
 
-  it("never merges distinct problems", async () => {
-    const rt = runtime({ DEDUP_MIN_COUNT: "1" });
+  it("with the int8 encoder (ENCODER_PRECISION=int8), 120 near-identical tickets still make one incident", async () => {
+    const rt = runtime({ ENCODER_PRECISION: "int8" });
+    const tickets = nearFlood(120);
+    await processAll(rt, tickets);
+    const incidents = await listIncidents(rt, 50);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.ticket_count).toBe(120);
+    expect((await getTicket(rt, "near-0")).model).toBe("transformer");
+  });
+
+  it.each(["fp32", "int8"])("never merges distinct problems (ENCODER_PRECISION=%s)", async (precision) => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "1", ENCODER_PRECISION: precision });
     const distinct = [
       ["Refund", "I was charged twice for my March invoice, please refund one charge."],
       ["SSO broken", "Our Okta SAML login fails with an invalid audience error."],

@@ -45,6 +45,29 @@ describe("flood lanes", () => {
     expect(batches.flat().filter((l) => l === "flood")).toHaveLength(400);
   });
 
+  it("takes deep batches from a deep main lane (the flood lane its share of them), but flood-only batches no bigger than WORKER_BATCH_SIZE", async () => {
+    const rt = runtime({ FLOOD_LANE_SHARE: "0.25", WORKER_BATCH_SIZE: "16" });
+    await fill(rt, "flood", 200);
+    await fill(rt, "main", 300);
+    const batches = await drainBatches(rt, 64);
+    const floodIn = (b: Lane[]) => b.filter((l) => l === "flood").length;
+    const lastMain = batches.map((b) => b.includes("main")).lastIndexOf(true);
+    // While main had work: batches of 64, 16 of them (0.25) from the flood lane.
+    for (const b of batches.slice(0, lastMain)) {
+      expect(b).toHaveLength(64);
+      expect(floodIn(b)).toBe(16);
+    }
+    // Main dry: the flood lane alone, in batches of at most 16.
+    const after = batches.slice(lastMain + 1);
+    expect(after.length).toBeGreaterThan(0);
+    for (const b of after) {
+      expect(b.every((l) => l === "flood")).toBe(true);
+      expect(b.length).toBeLessThanOrEqual(16);
+    }
+    expect(batches.flat().filter((l) => l === "flood")).toHaveLength(200);
+    expect(batches.flat().filter((l) => l === "main")).toHaveLength(300);
+  });
+
   it("keeps the share with batches of one: one flood record in every four receives while main has work", async () => {
     const rt = runtime({ FLOOD_LANE_SHARE: "0.25" });
     await fill(rt, "flood", 20);

@@ -76,7 +76,7 @@ describe("the worker pipeline: two batches in flight", () => {
     const real = await realModels();
     const { models, stats } = watched(real);
     // A breaker window longer than this run, that never opens: it ends up holding one letter per judged call.
-    const rt = runtime({ WORKER_BATCHES_IN_FLIGHT: "2", CIRCUIT_WINDOW_SIZE: "1000", CIRCUIT_MIN_CALLS: "1000" }, { models: async () => models });
+    const rt = runtime({ WORKER_BATCHES_IN_FLIGHT: "2", WORKER_DEEP_BATCH_SIZE: "32", CIRCUIT_WINDOW_SIZE: "1000", CIRCUIT_MIN_CALLS: "1000" }, { models: async () => models });
     const tickets = labelled(160, "inflight");
     await acceptTickets(rt, tickets);
 
@@ -125,7 +125,7 @@ describe("the worker pipeline: two batches in flight", () => {
   it("a worker frozen after storing, with the next batch in flight, loses nothing: another takes both batches over", async () => {
     const tickets = labelled(96, "frozen");
     const frozenId = "frozen-3"; // in the first batch
-    const env = { QUEUE_VISIBILITY_TIMEOUT_SECONDS: "2", WORKER_BATCHES_IN_FLIGHT: "2" };
+    const env = { QUEUE_VISIBILITY_TIMEOUT_SECONDS: "2", WORKER_BATCHES_IN_FLIGHT: "2", WORKER_DEEP_BATCH_SIZE: "32" };
     const a = runtime({ ...env, TEST_PAUSE_AFTER_STORE: frozenId }, { consumer: "frozen" });
     const b = runtime({ ...env, REDIS_PREFIX: a.config.REDIS_PREFIX }, { consumer: "rescuer" });
     await acceptTickets(a, tickets);
@@ -197,7 +197,7 @@ describe("the embedding cache", () => {
   it("lets a flood repeating itself across batches be embedded once", async () => {
     const real = await realModels();
     const { models, stats } = watched(real);
-    const rt = runtime({ WORKER_BATCH_SIZE: "8", DEDUP_MIN_COUNT: "1000" }, { models: async () => models });
+    const rt = runtime({ WORKER_BATCH_SIZE: "8", WORKER_DEEP_BATCH_SIZE: "8", DEDUP_MIN_COUNT: "1000" }, { models: async () => models });
     const flood = Array.from({ length: 40 }, (_, i) => ({ ticket_id: `rep-${i}`, subject: "Checkout down", body: "Checkout returns 503 for everyone." }));
     await acceptTickets(rt, flood);
     const worker = startWorker(rt);

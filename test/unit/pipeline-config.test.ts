@@ -8,7 +8,15 @@ describe("worker pipeline settings", () => {
     expect(loadConfig({ WORKER_BATCHES_IN_FLIGHT: "1", EMBEDDING_CACHE_SIZE: "0" })).toMatchObject({ WORKER_BATCHES_IN_FLIGHT: 1, EMBEDDING_CACHE_SIZE: 0 });
   });
 
+  it("reads deeper batches from a deep main lane, never shallower than a batch", () => {
+    expect(loadConfig({})).toMatchObject({ WORKER_BATCH_SIZE: 32, WORKER_DEEP_BATCH_SIZE: 128 });
+    expect(loadConfig({ WORKER_BATCH_SIZE: "8", WORKER_DEEP_BATCH_SIZE: "8" })).toMatchObject({ WORKER_BATCH_SIZE: 8, WORKER_DEEP_BATCH_SIZE: 8 });
+    expect(() => loadConfig({ WORKER_BATCH_SIZE: "64", WORKER_DEEP_BATCH_SIZE: "32" })).toThrow(/WORKER_DEEP_BATCH_SIZE=.*at least WORKER_BATCH_SIZE/);
+  });
+
   it.each([
+    ["WORKER_DEEP_BATCH_SIZE", "0"],
+    ["WORKER_DEEP_BATCH_SIZE", "513"],
     ["WORKER_BATCHES_IN_FLIGHT", "0"],
     ["WORKER_BATCHES_IN_FLIGHT", "5"],
     ["WORKER_BATCHES_IN_FLIGHT", "1.5"],

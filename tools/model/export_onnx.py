@@ -1,8 +1,14 @@
-"""Export the all-MiniLM-L6-v2 transformer to ONNX and copy its tokenizer.
+"""Export the all-MiniLM-L6-v2 transformer to ONNX, copy its tokenizer, and write its int8 variant.
 
 The ONNX graph stops at last_hidden_state: pooling (attention-masked mean) and
 L2 normalisation are done on the TypeScript side, so the graph stays a plain
 BertModel that any onnxruntime can run.
+
+model.int8.onnx (ENCODER_PRECISION=int8): the same graph with its MatMul weights quantised to int8 per
+channel, activations quantised at run time (onnxruntime's dynamic quantisation). reduce_range keeps the
+weights to 7 bits: on CPUs without VNNI, onnxruntime multiplies u8 activations by s8 weights in pairs summed
+into int16 (vpmaddubsw), which saturates with full 8-bit weights (255·127·2 > 32767) and not with 7-bit
+ones (255·63·2 < 32767), so every CPU computes the same integers. Its parity and speed are in MODEL_CARD.md.
 """
 
 import json
@@ -16,6 +22,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
 
 # The TorchScript exporter is deprecated and warns about traced Python branches in
 # transformers' mask code; the parity check below is what tells us the graph is right.
@@ -112,6 +119,15 @@ def main():
     print(f"parity vs sentence-transformers: min cosine {cos.min():.8f}, max |diff| {max_abs:.2e}")
     if cos.min() < 0.9999:
         sys.exit("parity check failed")
+
+    int8_path = OUT_DIR / "model.int8.onnx"
+    quantize_dynamic(str(onnx_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
+    int8 = ort.InferenceSession(str(int8_path), providers=["CPUExecutionProvider"])
+    cos8 = (ref * onnx_embed(int8, tokenizer, CHECK_TEXTS, max_len)).sum(1)
+    print(f"wrote {int8_path} ({int8_path.stat().st_size} bytes); vs sentence-transformers: min cosine {cos8.min():.4f}")
+    # Measured on the parity fixtures (MODEL_CARD.md): ≥ 0.98; below that the quantisation has gone wrong.
+    if cos8.min() < 0.98:
+        sys.exit("int8 parity check failed")
 
 
 if __name__ == "__main__":

@@ -155,9 +155,9 @@ export class MiniLmEncoder implements Encoder {
     private readonly sep: number,
   ) {}
 
-  /** Loads `model.onnx` (in its own thread), `tokenizer.json` and `tokenizer_config.json` from `dir`. */
-  static async load(dir: string, threads = 2): Promise<MiniLmEncoder> {
-    const model = join(dir, "model.onnx");
+  /** Loads the model file (in its own thread), `tokenizer.json` and `tokenizer_config.json` from `dir`. */
+  static async load(dir: string, threads = 2, modelFile = "model.onnx"): Promise<MiniLmEncoder> {
+    const model = join(dir, modelFile);
     const [tokenizerJson, configJson, thread] = await Promise.all([
       readFile(join(dir, "tokenizer.json"), "utf8").then(JSON.parse),
       readFile(join(dir, "tokenizer_config.json"), "utf8").then(JSON.parse),

@@ -16,10 +16,13 @@ const WARM_UP = Array.from({ length: 8 }, (_, i) => `Warm-up ticket ${i}: the in
 // One copy of the weights per process, however many runtimes (API and worker in one process, tests).
 const loaded = new Map<string, Promise<Models>>();
 
-async function load(dir: string, threads: number): Promise<Models> {
+export type EncoderPrecision = "fp32" | "int8";
+const MODEL_FILE: Record<EncoderPrecision, string> = { fp32: "model.onnx", int8: "model.int8.onnx" };
+
+async function load(dir: string, threads: number, precision: EncoderPrecision): Promise<Models> {
   // Imported here, not at the top: processes that never run the model (API Lambdas) never load onnxruntime.
   const { MiniLmEncoder } = await import("./encoder.js");
-  const [encoder, heads] = await Promise.all([MiniLmEncoder.load(join(dir, "minilm"), threads), Heads.load(join(dir, "heads.json"))]);
+  const [encoder, heads] = await Promise.all([MiniLmEncoder.load(join(dir, "minilm"), threads, MODEL_FILE[precision]), Heads.load(join(dir, "heads.json"))]);
   const ids = WARM_UP.map((t) => encoder.tokenize(t));
   await encoder.embedTokens(ids);
   const started = performance.now();
@@ -28,12 +31,12 @@ async function load(dir: string, threads: number): Promise<Models> {
   return { encoder, heads, msPerToken: (performance.now() - started) / padded };
 }
 
-/** Loads (and warms up) the encoder and heads from MODELS_DIR once per process. */
-export function loadModels(dir: string, threads: number): Promise<Models> {
-  const key = `${dir}|${threads}`;
+/** Loads (and warms up) the encoder (ENCODER_PRECISION) and heads from MODELS_DIR once per process. */
+export function loadModels(dir: string, threads: number, precision: EncoderPrecision = "fp32"): Promise<Models> {
+  const key = `${dir}|${threads}|${precision}`;
   let models = loaded.get(key);
   if (!models) {
-    models = load(dir, threads);
+    models = load(dir, threads, precision);
     // A failed load is retried on the next call rather than cached forever.
     models.catch(() => loaded.delete(key));
     loaded.set(key, models);

@@ -29,7 +29,14 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
     private readonly redis: IoRedisAdapter,
     private readonly blockingClient: Redis,
     private readonly keys: Keys,
-    private readonly opts: { consumer: string; visibilityTimeoutMs: number; maxReceives: number; floodShare: number },
+    private readonly opts: {
+      consumer: string;
+      visibilityTimeoutMs: number;
+      maxReceives: number;
+      floodShare: number;
+      /** The most flood-lane records one receive takes, however many it may take in all (WORKER_BATCH_SIZE). */
+      floodBatch: number;
+    },
   ) {
     blockingClient.on("error", () => {});
     this.redisStreams = { main: keys.intake, flood: keys.intakeFlood };
@@ -108,17 +115,22 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
       if (records.length >= maxRecords) return records;
     }
 
-    records.push(...(await this.fairRead(maxRecords - records.length)));
+    records.push(...(await this.fairRead(maxRecords - records.length, this.opts.floodBatch)));
     if (records.length > 0) return records;
-    // Both lanes empty: wait on both. A blocked read is answered from the one stream that woke it (at most
-    // maxRecords), but intake fills both lanes in one step, so what the other lane got is read now, fairly.
-    const woke = await this.read(this.streams, maxRecords, waitMs);
+    // Both lanes empty: wait on both. A blocked read is answered from the one stream that woke it (no more than
+    // the flood lane may fill), but intake fills both lanes in one step, so what the other lane got is read
+    // now, fairly.
+    const woke = await this.read(this.streams, Math.min(maxRecords, this.opts.floodBatch), waitMs);
     if (woke.length === 0 || woke.length >= maxRecords) return woke;
-    return [...woke, ...(await this.fairRead(maxRecords - woke.length))];
+    const floodRoom = this.opts.floodBatch - woke.filter((r) => this.laneOf(r) === "flood").length;
+    return [...woke, ...(await this.fairRead(maxRecords - woke.length, floodRoom))];
   }
 
-  /** Up to `want` records without waiting: the main lane first, the flood lane its share (all, if main is dry). */
-  private async fairRead(want: number): Promise<SQSRecord[]> {
+  /**
+   * Up to `want` records without waiting: the main lane first, the flood lane its share — or, when main is dry,
+   * the rest of the batch up to `floodRoom` (deep batches are for the main lane; a flood's are kept short).
+   */
+  private async fairRead(want: number, floodRoom: number): Promise<SQSRecord[]> {
     const { main, flood } = this.redisStreams;
     this.floodCredit = Math.min(this.floodCredit + this.opts.floodShare * want, want);
     const floodSlots = Math.floor(this.floodCredit);
@@ -126,7 +138,7 @@ export class RedisStreamQueue implements QueuePort, QueueConsumer {
     if (records.length < want - floodSlots) {
       // The main lane ran dry: nobody else is waiting, the flood lane may fill the batch.
       this.floodCredit = 0;
-      records.push(...(await this.read([flood], want - records.length)));
+      records.push(...(await this.read([flood], Math.min(want - records.length, floodRoom))));
       return records;
     }
     const fromFlood = await this.read([flood], floodSlots);
