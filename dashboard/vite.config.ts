@@ -5,7 +5,7 @@ import { defineConfig } from "vite";
 // `npx vite --config dashboard/vite.config.ts` serves it for development, proxying the API
 // (DASHBOARD_API, default http://127.0.0.1:8000) so the page calls the same relative paths it does in production.
 const api = process.env.DASHBOARD_API ?? "http://127.0.0.1:8000";
-const apiPaths = ["/tickets", "/queue", "/incidents", "/agents", "/assignments", "/metrics", "/activity", "/health"];
+const apiPaths = ["/tickets", "/queue", "/incidents", "/agents", "/assignments", "/metrics", "/activity", "/health", "/models"];
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),

@@ -3,10 +3,11 @@ import * as agents from "./api/agents.js";
 import * as dashboard from "./api/dashboard.js";
 import type { Route } from "./api/http.js";
 import * as incidents from "./api/incidents.js";
+import * as models from "./api/models.js";
 import { activity, healthCheck, metricsView } from "./api/observability.js";
 import { clear, list, nextTicket, peekTicket, size } from "./api/queue.js";
 import { urgencyScore } from "./api/scoring.js";
-import { getTicketById, resolveTicketById, submitBatch, submitTicket } from "./api/tickets.js";
+import { getTicketById, labelTicketById, resolveTicketById, similarTicketsById, submitBatch, submitTicket } from "./api/tickets.js";
 
 /**
  * The API: every route once. The local server serves exactly this table, the OpenAPI document describes it,
@@ -19,10 +20,12 @@ export const routes: readonly Route[] = [
   peekTicket,
   getTicketById,
   resolveTicketById,
+  labelTicketById,
   size,
   list,
   clear,
   urgencyScore,
+  similarTicketsById,
   incidents.list,
   incidents.get,
   incidents.resolveIncident,
@@ -36,6 +39,9 @@ export const routes: readonly Route[] = [
   agents.acceptOffer,
   agents.rejectOffer,
   agents.assignments,
+  models.list,
+  models.retrain,
+  models.activate,
   healthCheck,
   metricsView,
   activity,

@@ -18,7 +18,13 @@ export const IMAGE_TASK_DIR = join(ROOT, ".build", "image-task");
 export const IMAGE_PLATFORM = { docker: "linux/amd64", onnxruntime: "linux/x64" } as const;
 
 /** Bundle name (the handler is `<name>.handler`) → entry point. */
-export const IMAGE_ENTRIES = { classifier: "functions/classifier/lambda.ts", "model-api": "functions/api/model-lambda.ts" } as const;
+export const IMAGE_ENTRIES = {
+  classifier: "functions/classifier/lambda.ts",
+  "model-api": "functions/api/model-lambda.ts",
+  retrainer: "functions/retrainer/lambda.ts",
+} as const;
+/** Worker threads' entry points, bundled beside the handlers that start them (ml/learning/learning-thread.ts looks there). */
+const THREAD_ENTRIES = { "learning-thread-entry": "layers/core/ml/learning/learning-thread-entry.ts" } as const;
 
 // What the bundles leave external, and what of it runs: onnxruntime-node loads its native binding from bin/ and
 // requires onnxruntime-common; its other dependencies (adm-zip, global-agent) serve only its install script.
@@ -26,7 +32,8 @@ const NODE_MODULES: Record<string, string[]> = {
   "onnxruntime-node": ["package.json", "README.md", "dist", `bin/napi-v6/${IMAGE_PLATFORM.onnxruntime}`],
   "onnxruntime-common": ["package.json", "README.md", "dist"],
 };
-const MODELS = ["minilm/model.onnx", "minilm/model.int8.onnx", "minilm/tokenizer.json", "minilm/tokenizer_config.json", "heads.json", "similarity.onnx", "MODEL_CARD.md"];
+// training-set.json: what the Retrainer fits on and the guard judges with (README "Learning from corrections").
+const MODELS = ["minilm/model.onnx", "minilm/model.int8.onnx", "minilm/tokenizer.json", "minilm/tokenizer_config.json", "heads.json", "similarity.onnx", "training-set.json", "MODEL_CARD.md"];
 
 /** Shared by the image bundles and the zip bundles: ESM for Node 22, with `require` for CommonJS dependencies. */
 export const BUNDLE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -35,7 +42,7 @@ export function buildImageTask(out = IMAGE_TASK_DIR): string {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   buildSync({
-    entryPoints: Object.entries(IMAGE_ENTRIES).map(([name, entry]) => ({ in: join(ROOT, entry), out: name })),
+    entryPoints: Object.entries({ ...IMAGE_ENTRIES, ...THREAD_ENTRIES }).map(([name, entry]) => ({ in: join(ROOT, entry), out: name })),
     outdir: out,
     outExtension: { ".js": ".mjs" },
     bundle: true,

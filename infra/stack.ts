@@ -40,6 +40,13 @@ import { BUNDLE_BANNER, buildImageTask } from "./image-task.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNTIME = lambda.Runtime.NODEJS_22_X;
 const CLASSIFIER_TIMEOUT = Duration.seconds(60);
+/**
+ * The Retrainer (README "Learning from corrections"): a 10,000-example retrain measured ~2 minutes single-threaded
+ * on 2 shared cores (MODEL_CARD.md "Cost"), ~220 MB at its peak beside the encoder's ~400 MB: 5 minutes and 3 GB
+ * (Lambda's CPU share grows with memory; 3 GB is about two vCPUs) leave room for twice that.
+ */
+export const RETRAINER_TIMEOUT = Duration.minutes(5);
+export const RETRAINER_MEMORY_MB = 3072;
 // Classifier instances per lane (README "Flood lanes"): the flood lane gets 2 (SQS event sources' minimum)
 // beside the main lane's 10, so during a flood the other tickets keep 10 of every 12 instances.
 const MAIN_LANE_MAX_CONCURRENCY = 10;
@@ -327,8 +334,10 @@ export class SmartSupportStack extends Stack {
     let modelRoute: lambda.Function | undefined;
     for (const r of routes) {
       const name = `Route${pascal(r.name)}`;
+      // The model routes share one image function (named after the first in the table): one warm model serves
+      // them all, under one reserved cap.
       const fn = r.needsModel
-        ? new lambda.DockerImageFunction(this, name, {
+        ? modelRoute ?? new lambda.DockerImageFunction(this, name, {
             code: image("model-api.handler"),
             architecture: lambda.Architecture.X86_64,
             memorySize: 2048,
@@ -339,7 +348,7 @@ export class SmartSupportStack extends Stack {
             reservedConcurrentExecutions: MODEL_ROUTE_RESERVED_CONCURRENCY,
           })
         : zipFunction(name, "functions/api/lambda.ts");
-      if (r.needsModel) {
+      if (r.needsModel && !modelRoute) {
         allFunctions.push(fn);
         modelRoute = fn;
       }
@@ -358,7 +367,7 @@ export class SmartSupportStack extends Stack {
             : `${r.method} ${r.path} is public by contract (ticket intake, scoring, reads and docs need no identity, as on the local server); abuse is bounded by stage throttling${r.needsModel ? " and this function's reserved concurrency" : ""}.`,
         },
       ]);
-      apiFunctions.push(fn);
+      if (!apiFunctions.includes(fn)) apiFunctions.push(fn);
       if (r.name === "submitTicket" || r.name === "submitTicketBatch") for (const q of [intake, floodLane]) q.grantSendMessages(fn);
     }
 
@@ -367,9 +376,26 @@ export class SmartSupportStack extends Stack {
     // Offers past their deadline go to the next agent: swept every minute (and by every classifier batch).
     const sweeper = zipFunction("OfferSweeper", "functions/sweeper/lambda.ts");
     new events.Rule(this, "OfferSweepSchedule", { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(sweeper)] });
+    // Retrain jobs (POST /models/retrain, and every LEARNING_RETRAIN_EVERY corrections) wait in Redis; the
+    // classifier's image with its own handler looks every minute and runs them, one retrain at a time.
+    const retrainer = new lambda.DockerImageFunction(this, "Retrainer", {
+      code: image("retrainer.handler"),
+      architecture: lambda.Architecture.X86_64,
+      memorySize: RETRAINER_MEMORY_MB,
+      timeout: RETRAINER_TIMEOUT,
+      environment,
+      logGroup: logGroup("Retrainer"),
+      description: "Retrains the heads on agents' corrections; stores a version, promoted only past the guard",
+    });
+    allFunctions.push(retrainer);
+    new events.Rule(this, "RetrainSchedule", { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(retrainer)] });
+    // A run that fails or times out leaves its jobs claimed in Redis: a later run takes them again once their
+    // claim is LEARNING_JOB_TIMEOUT_SECONDS old (dead-lettered after LEARNING_JOB_MAX_ATTEMPTS).
+    secret.grantRead(retrainer);
+    bus.grantPutEventsTo(retrainer);
     // EventBridge invokes its targets asynchronously: its retry policy and DLQ cover delivery; an error thrown
     // inside the function is Lambda's to retry, and once those retries run out the event is kept on a queue.
-    for (const fn of [activity, webhook, sweeper]) {
+    for (const fn of [activity, webhook, sweeper, retrainer]) {
       fn.configureAsyncInvoke({
         onFailure: new destinations.SqsDestination(eventHandlerFailures),
         retryAttempts: ASYNC_RETRY_ATTEMPTS,

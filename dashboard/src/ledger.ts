@@ -1,7 +1,8 @@
 import { apiPage } from "./api.js";
+import { noteCorrection } from "./corrections.js";
 import type { ActivityEvent, GrowthNotice, LedgerView, OfferCounts } from "./types.js";
 
-// Offer outcomes and incident growth notices, counted from the activity log (GET /activity), which is the
+// Offer outcomes, incident growth notices and agents' corrections (ticket_relabelled, into corrections.ts), counted from the activity log (GET /activity), which is the
 // only place the API keeps them. The first poll reads the whole retained log (ACTIVITY_MAX_EVENTS, newest
 // first, a page at a time); later polls read only what is newer than the newest event already counted, so a
 // burst larger than the feed's first page is still counted once, and nothing is counted twice.
@@ -22,6 +23,9 @@ function compareIds(a: string, b: string): number {
 const zero = (): OfferCounts => ({ offered: 0, accepted: 0, rejected: 0, expired: 0 });
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0) || 0);
 
+/** Events after which the Models panel re-reads GET /models. */
+const LEARNING = new Set(["retrain_requested", "heads_retrained", "model_version_activated"]);
+
 const KIND: Record<string, keyof OfferCounts> = {
   ticket_offered: "offered",
   offer_accepted: "accepted",
@@ -35,6 +39,7 @@ export class Ledger {
   private readonly offers = new Map<string, OfferCounts>();
   private readonly totals = zero();
   private readonly growth = new Map<string, GrowthNotice[]>();
+  private learning = 0;
 
   /**
    * Counts what is new, given the first page of GET /activity (newest first) and its next page's path; follows
@@ -79,10 +84,16 @@ export class Ledger {
       list.push({ ts: e.ts, step: num(e.data.step), previous_step: num(e.data.previous_step), ticket_count: num(e.data.ticket_count) });
       if (list.length > MAX_NOTICES) list.shift();
       this.growth.set(e.data.incident_id, list);
+      return;
     }
+    if (e.type === "ticket_relabelled" && typeof e.data.ticket_id === "string") {
+      noteCorrection(e.data.ticket_id, e.data.correction);
+      return;
+    }
+    if (LEARNING.has(e.type)) this.learning++;
   }
 
   view(): LedgerView {
-    return { offers: this.offers, totals: { ...this.totals }, growth: this.growth, since: this.since };
+    return { offers: this.offers, totals: { ...this.totals }, growth: this.growth, since: this.since, learning: this.learning };
   }
 }

@@ -7,7 +7,8 @@ import { buildRuntime, envConfig, logger, runtimeFromSecrets, type AwsRuntime } 
 
 // Only the container-image functions import this module: it is what pulls onnxruntime into a bundle.
 
-export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRuntime => {
+// The classifier is the model router itself: the Retrainer embeds corrections through its encoder lane.
+export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRuntime & { classifier: ModelRouter } => {
   const rt = buildRuntime(config);
   const { redis, keys, bus } = rt;
   return {

@@ -1,5 +1,8 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SQSRecord } from "aws-lambda";
+import { ensureShippedVersion, leaveRetrainJobs, runRetrainJobs } from "../../layers/core/services/learning.js";
 import { classifyRecords, finishRecords } from "../../layers/core/services/processor.js";
 import { sweepExpiredOffers } from "../../layers/core/services/routing.js";
 import { StoreUnavailableError } from "../../layers/core/store/redis-port.js";
@@ -22,6 +25,31 @@ export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<
   let finished: Promise<void> = Promise.resolve();
   let failed = false;
   let lastSweep = 0;
+  // Retrain jobs (README "Learning from corrections"): about once a second, while this worker runs none, it
+  // claims any waiting and runs the retrain beside its batches — the fit in a worker thread, the corrections'
+  // embeddings through the encoder's lane after the tickets' — so batches keep flowing meanwhile.
+  const learning = { ...rt, embedder: rt.classifier };
+  const retrainConsumer = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  let shippedRegistered = false;
+  let retraining: Promise<void> | undefined;
+  let lastRetrainCheck = 0;
+  const checkRetrain = () => {
+    lastRetrainCheck = Date.now();
+    retraining = (async () => {
+      // v1 (the shipped heads, with their held-out figures) is listed by GET /models once some worker ran this.
+      if (!shippedRegistered) {
+        await ensureShippedVersion(rt);
+        shippedRegistered = true;
+      }
+      await runRetrainJobs(learning, { consumer: retrainConsumer, signal });
+    })()
+      .catch((err: unknown) => {
+        if (signal.aborted) return;
+        const level = err instanceof StoreUnavailableError ? "warn" : "error";
+        rt.logger[level]("retrain failed; its jobs are claimed again after LEARNING_JOB_TIMEOUT_SECONDS", { error: err as Error });
+      })
+      .finally(() => (retraining = undefined));
+  };
 
   const onFailure = (err: unknown) => {
     // Redis away or the batch failed as a whole: nothing of it was acked, everything comes back. Pause, retry.
@@ -66,6 +94,7 @@ export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<
         lastSweep = Date.now();
         await sweepExpiredOffers(rt);
       }
+      if (!retraining && Date.now() - lastRetrainCheck >= 1_000) checkRetrain();
       const records = await rt.queue.receive(rt.config.WORKER_DEEP_BATCH_SIZE, 1_000);
       if (records.length) start(records);
     } catch (err) {
@@ -73,6 +102,8 @@ export async function runWorker(rt: LocalRuntime, signal: AbortSignal): Promise<
       await sleep(1_000, undefined, { signal }).catch(() => {});
     }
   }
-  // Stopping: what is under way finishes (or fails and comes back); nothing new is taken.
-  await Promise.allSettled([...inFlight]);
+  // Stopping: what is under way finishes (or fails and comes back); nothing new is taken. A retrain under way
+  // stops (its jobs are claimed again after the timeout).
+  await Promise.allSettled([...inFlight, retraining]);
+  await leaveRetrainJobs(rt, retrainConsumer).catch(() => {});
 }

@@ -96,9 +96,10 @@ const variables = z.object({
     // Local worker: a receive takes what waits, up to WORKER_BATCH_SIZE — and up to WORKER_DEEP_BATCH_SIZE from
     // the main lane when that many wait there (a deeper batch, sorted by length, pads less: bench models). The
     // flood lane never fills more than WORKER_BATCH_SIZE of one, so a ticket arriving mid-flood waits for
-    // short batches only.
+    // short batches only. Deep batches are off by default: with two workers, 128-deep batches let a templated
+    // flood found a second incident in about 1 run in 4 of test/integration/dedup-flood.test.ts (README).
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(512)),
-    WORKER_DEEP_BATCH_SIZE: int(128, 1).pipe(z.number().max(512)),
+    WORKER_DEEP_BATCH_SIZE: int(32, 1).pipe(z.number().max(512)),
     // Local worker: queue batches under way at once (one classified while the one before it is deduplicated,
     // stored, routed and acked; forward passes stay one at a time); 1 = one batch after the other.
     WORKER_BATCHES_IN_FLIGHT: int(2, 1).pipe(z.number().max(4)),
@@ -114,6 +115,17 @@ const variables = z.object({
     EVENT_MAX_DELIVERIES: int(5, 1),
     // On SIGTERM: how long in-flight work may finish; what is left stays queued for another process.
     SHUTDOWN_GRACE_MS: int(5_000, 0),
+    // Learning (README "Learning from corrections"): a retrain job whose worker stops renewing its claim (it
+    // renews every third of this while it runs) goes to another worker after this long, and to the dead-letter
+    // stream after LEARNING_JOB_MAX_ATTEMPTS deliveries; every process checks which heads version is active
+    // at most every LEARNING_HEADS_REFRESH_MS.
+    LEARNING_JOB_TIMEOUT_SECONDS: num(60).pipe(z.number().min(1).max(86_400)),
+    LEARNING_JOB_MAX_ATTEMPTS: int(3, 1),
+    LEARNING_HEADS_REFRESH_MS: int(2_000, 0).pipe(z.number().max(600_000)),
+    // Corrections (README "Corrections and similar tickets"): at most this many are kept, the oldest dropped;
+    // every LEARNING_RETRAIN_EVERY new ones queue a retrain job (0 = only POST /models/retrain does).
+    LEARNING_MAX_EXAMPLES: int(10_000, 1).pipe(z.number().max(1_000_000)),
+    LEARNING_RETRAIN_EVERY: int(50, 0).pipe(z.number().max(1_000_000)),
     // Fault tests only: the worker freezes right after storing this ticket (see services/processor.ts).
     TEST_PAUSE_AFTER_STORE: optionalString,
   });

@@ -83,8 +83,11 @@ describe("the synthesized artifacts", () => {
     const images = CloudAssembly.open(cdkOut)
       .functions()
       .filter((f) => f.packageType === "Image");
-    expect(images.map((f) => f.handler).sort()).toEqual(["classifier.handler", "model-api.handler"]);
+    expect(images.map((f) => f.handler).sort()).toEqual(["classifier.handler", "model-api.handler", "retrainer.handler"]);
     const [dir] = new Set(images.map((f) => f.assetDir));
+    // The Retrainer's learning thread beside its handler, and what it fits on.
+    expect(readdirSync(dir!)).toEqual(expect.arrayContaining(["retrainer.mjs", "learning-thread-entry.mjs"]));
+    expect(readdirSync(join(dir!, "models"))).toContain("training-set.json");
     expect(readdirSync(join(dir!, "node_modules/onnxruntime-node/bin/napi-v6"), { recursive: true }).filter((p) => String(p).endsWith(".node"))).toEqual([
       join("linux", "x64", "onnxruntime_binding.node"),
     ]);
@@ -114,6 +117,28 @@ describe("scheduled work", () => {
     await eventually(async () => swept().length >= 2, 30_000);
     expect(JSON.parse(swept()[0]!)).toMatchObject({ expired: 0 });
   });
+
+  it("the Retrainer runs a retrain job queued through the API on its schedule, from the classifier's image, and GET /models lists the version", async () => {
+    const queued = await fetch(`${rehearsal.url}/models/retrain`, { method: "POST", headers: { authorization: `Bearer ${rehearsal.secret.API_KEY}` } });
+    expect(queued.status).toBe(202);
+    const { job_id } = (await queued.json()) as { job_id: string };
+    type Listed = { active: string; versions: { version: string; source: string; promoted: boolean; active: boolean; reasons: string[]; metrics: { heldout: { category_accuracy: number } } }[] };
+    const listed = await eventually(async () => {
+      const models = (await (await fetch(`${rehearsal.url}/models`)).json()) as Listed;
+      return models.versions.some((v) => v.source === "retrained") ? models : undefined;
+    }, 120_000);
+    // v1 (the shipped heads, registered by the Retrainer's first run) and the candidate: with no corrections the
+    // guard has nothing to judge it on, so it is stored refused and v1 stays active.
+    expect(listed.versions.map((v) => [v.version, v.source, v.active])).toEqual([
+      ["v2", "retrained", false],
+      ["v1", "shipped", true],
+    ]);
+    expect(listed.versions[0]!.promoted).toBe(false);
+    expect(listed.versions[0]!.reasons.join(" ")).toContain("held-out corrected field");
+    expect(listed.versions[1]!.metrics.heldout.category_accuracy).toBeGreaterThan(0.9);
+    const id = [...rehearsal.functions.keys()].find((k) => k.startsWith("Retrainer"))!;
+    expect(readFileSync(join(rehearsal.logDir, `${id}.log`), "utf8")).toContain(job_id);
+  }, 150_000);
 });
 
 describe("rehearsed AWS faults", () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addHeadsVersion, headsWeights } from "../../layers/core/store/head-versions.js";
 import { startApi, startRuntime, type TestSystem } from "../support/runtime.js";
 import { startWorker } from "../support/worker.js";
 
@@ -548,5 +549,288 @@ describe("operations dashboard", () => {
     expect(unexpected).toEqual([]);
     // The third origin (offers on) asked once more, registering through the form.
     expect(consoleErrors.length - unexpected.length).toBe(4);
+  });
+});
+
+describe("operations dashboard: corrections and models", () => {
+  /** Console errors logged before this block (the block above checks those). */
+  let errorsBefore = 0;
+  const authed = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
+  const submit = (base: string, ticket_id: string, subject: string, body: string) =>
+    fetch(`${base}/tickets`, { method: "POST", headers: authed, body: JSON.stringify({ ticket_id, subject, body }) });
+  const getJson = async (url: string) => (await fetch(url)).json();
+  /** Waits until the API has processed the ticket. */
+  async function processed(base: string, id: string): Promise<{ category: string; is_urgent: boolean }> {
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const t = await getJson(`${base}/tickets/${encodeURIComponent(id)}`);
+      if (t.processed_at) return t;
+      if (Date.now() > until) throw new Error(`${id} not processed: ${JSON.stringify(t)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it(
+    "corrects a processed ticket with the “wrong?” dialog: the correction shows beside the model's answer, and in GET /tickets/{id}",
+    timed("correct", async () => {
+      errorsBefore = consoleErrors.length;
+      await page.goto("about:blank");
+      await stopSystem(system, false);
+      system = await startSystem({});
+      const base = system.api.base;
+      // Two near-identical tickets (each the other's most similar) and an unrelated one.
+      expect((await submit(base, "E2E-L-1", "Login broken", "Cannot login since this morning, the page says 500.")).status).toBe(202);
+      expect((await submit(base, "E2E-L-2", "Login broken again", "Cannot log in since this morning, the page says 500.")).status).toBe(202);
+      // An id that needs encoding in a path: every URL the page builds escapes it.
+      const odd = "E2E-L-3/ä?#";
+      expect((await submit(base, odd, "Refund please", "I was charged twice for my invoice.")).status).toBe(202);
+      const model = await processed(base, "E2E-L-1");
+      await processed(base, "E2E-L-2");
+      await processed(base, odd);
+      // Not what the model said, and the other urgency.
+      const right = model.category === "Legal" ? "Billing" : "Legal";
+      const urgent = !model.is_urgent;
+      await openPage(base);
+
+      const labels: { url: string; body: unknown; auth: string | undefined }[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && r.url().endsWith("/label")) labels.push({ url: r.url(), body: r.postDataJSON(), auth: r.headers().authorization });
+      });
+      const item = page.locator("#queue-list li[data-key='E2E-L-1']");
+      await item.waitFor({ timeout: 15_000 });
+      expect(await item.locator(".fix-tag").isHidden()).toBe(true);
+      const wrong = item.getByRole("button", { name: "wrong? Correct the model's label of “Login broken” (E2E-L-1)" });
+      await wrong.click();
+      await page.waitForSelector("#label-dialog[open]");
+      expect(await text("#label-text")).toContain(`“Login broken” (E2E-L-1): the model said ${model.category}, ${model.is_urgent ? "urgent" : "not urgent"}`);
+      // Nothing chosen but "model was right": asked to choose, nothing sent.
+      expect(await page.locator("#label-dialog input[name=category][value='']").isChecked()).toBe(true);
+      await page.click("#label-ok");
+      await page.locator("#label-error", { hasText: "Choose the right category" }).waitFor();
+      expect(labels).toEqual([]);
+      await page.locator("#label-dialog").getByLabel(right, { exact: true }).check();
+      await page.locator("#label-dialog").getByLabel(urgent ? "Yes, urgent" : "No, not urgent").check();
+      await page.screenshot({ path: join(SHOTS, "1280x800-label-dialog.png") });
+      await page.click("#label-ok");
+      // A write: the first one in this origin asks for the key, over the label dialog, then goes on.
+      await page.waitForSelector("#key-dialog[open]");
+      await page.fill("#key-input", API_KEY);
+      await page.keyboard.press("Enter");
+      const fixed = `${right} · ${urgent ? "urgent" : "not urgent"}`;
+      await page.locator("#queue-msg", { hasText: `Corrected E2E-L-1 to ${fixed} (the model said ${model.category}` }).waitFor();
+      expect(await page.locator("#label-dialog[open]").count()).toBe(0);
+      expect(await page.evaluate<boolean>("document.activeElement.classList.contains('wrong')")).toBe(true);
+      expect(labels.map((l) => [l.url.replace(/^.*\/tickets\//, ""), l.body, l.auth])).toEqual([
+        ["E2E-L-1/label", { category: right, urgent }, undefined],
+        ["E2E-L-1/label", { category: right, urgent }, `Bearer ${API_KEY}`],
+      ]);
+      // Beside the model's answer, which stays (struck through).
+      await item.locator(".fix-tag", { hasText: `corrected: ${fixed}` }).waitFor();
+      expect(await item.locator(".cat").textContent()).toBe(model.category);
+      expect(await item.locator(".cat").getAttribute("data-overridden")).toBe("true");
+      await page.locator("#activity-list li[data-type='ticket_relabelled']").first().waitFor();
+      // The API says the same.
+      const t = await getJson(`${base}/tickets/E2E-L-1`);
+      expect(t.category).toBe(model.category);
+      expect(t.correction).toMatchObject({ category: right, urgent });
+      expect(typeof t.correction.corrected_at).toBe("string");
+
+      // "details": the Ticket view, with the correction and the similar tickets.
+      await item.getByRole("button", { name: "details of “Login broken” (E2E-L-1)" }).click();
+      await page.locator("#tv-detail").waitFor();
+      expect(await activeId()).toBe("tv-subject");
+      expect(await text("#tv-subject")).toBe("Login broken");
+      expect(await text("#tv-id")).toBe("E2E-L-1");
+      expect(await text("#tv-cat")).toBe(model.category);
+      expect(await text("#tv-detail .fix-tag")).toBe(`corrected: ${fixed}`);
+      expect(await page.locator("#tv-no-correction").isHidden()).toBe(true);
+      const similar = page.locator("#tv-similar-list li[data-key='E2E-L-2']");
+      await similar.waitFor({ timeout: 15_000 });
+      expect(await page.locator("#tv-similar-list li").first().getAttribute("data-key")).toBe("E2E-L-2");
+      expect(await similar.locator(".cos").textContent()).toMatch(/^cos 0\.\d{3}$/);
+      expect(await similar.locator(".src").textContent()).toBe("window");
+      expect(await similar.locator(".st").textContent()).toBe("processed");
+      // A similar ticket opens in the view; correcting it there shows at once.
+      await similar.locator("button.open").click();
+      await page.locator("#tv-id", { hasText: /^E2E-L-2$/ }).waitFor();
+      await page.click("#tv-wrong");
+      await page.waitForSelector("#label-dialog[open]");
+      await page.locator("#label-dialog").getByLabel("Technical", { exact: true }).check();
+      await page.keyboard.press("Enter");
+      await page.locator("#tv-msg", { hasText: "Corrected E2E-L-2 to Technical" }).waitFor();
+      await page.locator("#tv-detail .fix-tag", { hasText: /^corrected: Technical$/ }).waitFor();
+      expect((await getJson(`${base}/tickets/E2E-L-2`)).correction).toMatchObject({ category: "Technical" });
+      // …and E2E-L-1, now among E2E-L-2's similar tickets, carries its correction.
+      await page.locator("#tv-similar-list li[data-key='E2E-L-1'] .fix-tag", { hasText: `corrected: ${fixed}` }).waitFor({ timeout: 15_000 });
+
+      // The odd id: its label and its details go to its own (escaped) paths.
+      const oddItem = page.locator("#queue-list li", { has: page.locator(".tid", { hasText: "E2E-L-3/ä?#" }) });
+      await oddItem.getByRole("button", { name: /^wrong\? / }).click();
+      await page.waitForSelector("#label-dialog[open]");
+      await page.locator("#label-dialog").getByLabel("Yes, urgent").check();
+      await page.click("#label-ok");
+      await oddItem.locator(".fix-tag", { hasText: /^corrected: urgent$/ }).waitFor();
+      expect(labels.at(-1)!.url).toBe(`${base}/tickets/E2E-L-3%2F%C3%A4%3F%23/label`);
+      expect((await getJson(`${base}/tickets/${encodeURIComponent(odd)}`)).correction).toMatchObject({ urgent: true });
+      const gets: string[] = [];
+      const seen = (r: { url(): string }) => gets.push(r.url());
+      page.on("request", seen);
+      await oddItem.getByRole("button", { name: /^details of / }).click();
+      await page.locator("#tv-id", { hasText: odd }).waitFor();
+      await page.locator("#tv-detail .fix-tag", { hasText: /^corrected: urgent$/ }).waitFor();
+      page.off("request", seen);
+      expect(gets).toContain(`${base}/tickets/E2E-L-3%2F%C3%A4%3F%23`);
+      expect(gets).toContain(`${base}/tickets/E2E-L-3%2F%C3%A4%3F%23/similar?limit=5`);
+    }),
+    90_000,
+  );
+
+  it(
+    "shows the API's 409 in the dialog for a ticket not processed yet",
+    timed("correct-409", async () => {
+      const base = system.api.base;
+      await system.worker.stop(); // nothing processes it meanwhile
+      expect((await submit(base, "E2E-L-WAIT", "Invoice question", "Where is my invoice for March?")).status).toBe(202);
+      await page.fill("#tv-input", "E2E-L-WAIT");
+      await page.click("#tv-form button[type=submit]");
+      await page.locator("#tv-id", { hasText: /^E2E-L-WAIT$/ }).waitFor();
+      expect(await text("#tv-status")).toBe("accepted");
+      expect(await text("#tv-how")).toBe("not scored yet (accepted)");
+      // No embedding yet: the similar list says why.
+      await page.locator("#tv-similar-msg", { hasText: "not processed yet" }).waitFor();
+      await page.click("#tv-wrong");
+      await page.waitForSelector("#label-dialog[open]");
+      expect(await text("#label-text")).toContain("the model said not scored yet");
+      await page.locator("#label-dialog").getByLabel("Billing", { exact: true }).check();
+      await page.click("#label-ok");
+      // The server's message, in the dialog, which stays open to try again or cancel.
+      await page.locator("#label-error", { hasText: "Ticket 'E2E-L-WAIT' is not processed yet" }).waitFor();
+      expect(await text("#label-error")).toMatch(/\(HTTP 409\)$/);
+      expect(await page.locator("#label-dialog[open]").count()).toBe(1);
+      await page.screenshot({ path: join(SHOTS, "1280x800-label-409.png") });
+      await page.keyboard.press("Escape");
+      expect(await page.locator("#label-dialog[open]").count()).toBe(0);
+      expect(await activeId()).toBe("tv-wrong");
+      expect((await getJson(`${base}/tickets/E2E-L-WAIT`)).correction).toBeNull();
+      // Processed once a worker runs again: the view follows, and the similar tickets come.
+      system.worker = startWorker(system.sys.rt);
+      await page.locator("#tv-status", { hasText: /^processed$/ }).waitFor({ timeout: 20_000 });
+      await page.locator("#tv-similar-list li").first().waitFor({ timeout: 15_000 });
+      expect(await page.locator("#tv-cat").isVisible()).toBe(true);
+    }),
+    60_000,
+  );
+
+  it(
+    "lists v1 as active in the Models panel and, after activating another version (confirmed first), shows the switch",
+    timed("models", async () => {
+      const base = system.api.base;
+      // v1, the shipped heads, registered by the worker.
+      const v1 = page.locator("#models-list li[data-key='v1']");
+      await v1.waitFor({ timeout: 30_000 });
+      await page.locator("#models-active", { hasText: /^v1$/ }).waitFor();
+      expect(await v1.getAttribute("data-active")).toBe("true");
+      expect(await v1.locator(".verdict").textContent()).toBe("shipped");
+      expect(await v1.locator(".active-tag").isVisible()).toBe(true);
+      expect(await v1.locator(".activate").isHidden()).toBe(true);
+      expect(await v1.locator("[data-key='category_accuracy'] dd").textContent()).toMatch(/^\d{1,3}\.\d%$/);
+      expect(await v1.locator("[data-key='urgency_auc'] dd").textContent()).toMatch(/^(0|1)\.\d{3}$/);
+
+      // Another version, straight through the store: v1's own weights, refused by a made-up guard.
+      const rt = system.sys.rt;
+      const heads = await headsWeights(rt, "v1");
+      expect(heads).not.toBeNull();
+      const heldout = { category_accuracy: 0.9, category_macro_f1: 0.89, urgency_accuracy: 0.8, urgency_auc: 0.85 };
+      const corrections = { fields: 4, accuracy: 0.75, log_loss: 0.6, current_accuracy: 0.5, current_log_loss: 0.9, fixed: 1, broken: 0, p_value: 0.5 };
+      const added = await addHeadsVersion(rt, {
+        heads: heads!,
+        metrics: { heldout, corrections },
+        promote: false,
+        reasons: ["test: <b>refused</b> on purpose"],
+        corrections: 2,
+        c: { english: { category: 1, urgency: 1 }, other: { category: 1, urgency: 1 } },
+        basedOn: "v1",
+        now: new Date(),
+      });
+      expect(added).toMatchObject({ version: "v2", promoted: false });
+      // The heads_retrained event makes the panel read the list again.
+      const v2 = page.locator("#models-list li[data-key='v2']");
+      await v2.waitFor({ timeout: 15_000 });
+      expect(await page.locator("#models-list li").first().getAttribute("data-key")).toBe("v2"); // newest first
+      expect(await v2.getAttribute("data-active")).toBe("false");
+      expect(await v2.locator(".verdict").textContent()).toBe("refused");
+      expect(await v2.locator(".vmeta").textContent()).toMatch(/^retrained · created \d\d:\d\d:\d\d \(\d+ s ago\) · 2 corrections trained on · compared with v1$/);
+      expect(await v2.locator("[data-key='category_accuracy'] dd").textContent()).toBe("90.0%");
+      expect(await v2.locator(".corr-figs").textContent()).toBe(
+        "On 4 held-out corrected fields: 75.0% right (v1 50.0%) · log loss 0.600 (v1 0.900) · fixed 1, broke 0 · p = 0.500",
+      );
+      // The guard's reason, as text.
+      expect(await v2.locator(".reasons li").textContent()).toBe("test: <b>refused</b> on purpose");
+      expect(await v2.locator(".reasons b").count()).toBe(0);
+
+      const activations: string[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && r.url().endsWith("/activate")) activations.push(r.url().replace(/^.*\/models\//, ""));
+      });
+      // Cancel first: nothing changes.
+      await v2.getByRole("button", { name: "Activate v2" }).click();
+      await page.waitForSelector("#confirm-dialog[open]");
+      expect(await text("#confirm-title")).toBe("Activate v2?");
+      expect(await text("#confirm-text")).toContain("The guard refused it: test: <b>refused</b> on purpose.");
+      await page.click("#confirm-cancel");
+      expect(activations).toEqual([]);
+      await v2.getByRole("button", { name: "Activate v2" }).click();
+      await page.waitForSelector("#confirm-dialog[open]");
+      await page.screenshot({ path: join(SHOTS, "1280x800-activate-confirm.png") });
+      await page.click("#confirm-ok");
+      await page.locator("#models-msg", { hasText: "v2 is active (was v1)." }).waitFor();
+      expect(activations).toEqual(["v2/activate"]);
+      await page.locator("#models-list li[data-key='v2'][data-active='true']").waitFor();
+      await page.locator("#models-active", { hasText: /^v2$/ }).waitFor();
+      expect(await v1.getAttribute("data-active")).toBe("false");
+      expect(await v1.locator(".active-tag").isHidden()).toBe(true);
+      expect(await v1.locator(".activate").isVisible()).toBe(true);
+      expect(await v2.locator(".activate").isHidden()).toBe(true);
+      expect(await page.evaluate<boolean>("document.activeElement.classList.contains('vname')")).toBe(true);
+      expect((await getJson(`${base}/models`)).active).toBe("v2");
+      await page.locator("#activity-list li[data-type='model_version_activated']").first().waitFor();
+
+      // "Retrain now" queues a job for a worker.
+      await page.click("#retrain-btn");
+      await page.locator("#models-msg", { hasText: /^Retrain queued \(job retrain_[\w-]+\)/ }).waitFor();
+    }),
+    90_000,
+  );
+
+  it(
+    "renders the Ticket and Models views at 1280×800 and 390×844",
+    timed("screenshots-3", async () => {
+      for (const [label, size] of [["1280x800", DESKTOP], ["390x844", PHONE]] as const) {
+        await page.setViewportSize(size);
+        await page.waitForTimeout(300);
+        for (const view of ["ticket-view", "models", "queue"]) {
+          const section = page.locator(`#${view}`);
+          expect(await section.isVisible()).toBe(true);
+          await section.screenshot({ path: join(SHOTS, `${label}-${view}-corrections.png`) });
+        }
+        expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(size.width);
+        for (const sel of ["#queue-list .wrong", "#tv-wrong", "#retrain-btn", "#models-list .activate:visible"]) {
+          const box = await page.locator(sel).first().boundingBox();
+          expect(box!.height).toBeGreaterThanOrEqual(34);
+        }
+      }
+      await page.setViewportSize(DESKTOP);
+    }),
+  );
+
+  it("logged no console errors but the ones provoked", () => {
+    // The 401 that asked for the key in this origin, and the 409s of the ticket not processed yet (its label, its similar).
+    const expected = [
+      /status of 401 .*@ http:\/\/127\.0\.0\.1:\d+\/tickets\/E2E-L-1\/label$/,
+      /status of 409 .*@ http:\/\/127\.0\.0\.1:\d+\/tickets\/E2E-L-WAIT\/label$/,
+      /status of 409 .*@ http:\/\/127\.0\.0\.1:\d+\/tickets\/E2E-L-WAIT\/similar\?limit=5$/,
+    ];
+    const mine = consoleErrors.slice(errorsBefore);
+    expect(mine.filter((e) => !expected.some((re) => re.test(e)))).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EVENT_RULES, EVENT_SOURCE } from "../../layers/core/ports/event-bus.js";
 import { routes } from "../../functions/routes.js";
-import { ASYNC_RETRY_ATTEMPTS, MODEL_ROUTE_RESERVED_CONCURRENCY, SmartSupportStack } from "../../infra/stack.js";
+import { ASYNC_RETRY_ATTEMPTS, MODEL_ROUTE_RESERVED_CONCURRENCY, RETRAINER_MEMORY_MB, RETRAINER_TIMEOUT, SmartSupportStack } from "../../infra/stack.js";
 
 let template: Template;
 let stack: SmartSupportStack;
@@ -57,18 +57,30 @@ describe("CDK app", () => {
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", { BatchSize: 32, ScalingConfig: { MaximumConcurrency: 2 } });
   });
 
-  it("serves the model-backed route from the image, the others from zip bundles", () => {
+  it("serves the model-backed routes from the image, the others from zip bundles", () => {
     const scoring = routes.filter((r) => r.needsModel);
-    expect(scoring.map((r) => r.path)).toEqual(["/urgency-score"]);
+    expect(scoring.map((r) => r.path)).toEqual(["/urgency-score", "/tickets/{ticket_id}/similar"]);
     template.hasResourceProperties("AWS::Lambda::Function", { PackageType: "Image", ImageConfig: { Command: ["model-api.handler"] } });
+  });
+
+  it("runs retrain jobs in the classifier's image with its own handler, every minute, sized for a 10k-example retrain", () => {
+    const [retrainerId, retrainer] = resources("AWS::Lambda::Function").find(([, r]) => (r.Properties.ImageConfig as { Command?: string[] })?.Command?.[0] === "retrainer.handler")!;
+    const [, classifier] = resources("AWS::Lambda::Function").find(([, r]) => (r.Properties.ImageConfig as { Command?: string[] })?.Command?.[0] === "classifier.handler")!;
+    // The same image asset as the classifier: one build, one task folder the rehearsal runs.
+    expect(JSON.stringify((retrainer.Properties.Code as { ImageUri: unknown }).ImageUri)).toBe(JSON.stringify((classifier.Properties.Code as { ImageUri: unknown }).ImageUri));
+    expect(retrainer.Properties).toMatchObject({ MemorySize: RETRAINER_MEMORY_MB, Timeout: RETRAINER_TIMEOUT.toSeconds() });
+    expect(RETRAINER_TIMEOUT.toSeconds()).toBeGreaterThanOrEqual(300);
+    expect(RETRAINER_MEMORY_MB).toBeGreaterThanOrEqual(3072);
+    const schedule = resources("AWS::Events::Rule").find(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${retrainerId}"`));
+    expect(schedule?.[1].Properties.ScheduleExpression).toBe("rate(1 minute)");
   });
 
   it("routes bus events by the same rules as the local bus, to targets with retries and a DLQ", () => {
     const rules = resources("AWS::Events::Rule").filter(([, r]) => r.Properties.EventPattern);
     expect(rules).toHaveLength(Object.keys(EVENT_RULES).length);
-    // And one schedule: the offer sweeper, every minute (the rehearsal runs it: test/aws-local).
+    // And two schedules: the offer sweeper and the Retrainer, every minute (the rehearsal runs them: test/aws-local).
     const schedules = resources("AWS::Events::Rule").filter(([, r]) => r.Properties.ScheduleExpression);
-    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(["rate(1 minute)"]);
+    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(["rate(1 minute)", "rate(1 minute)"]);
     for (const types of Object.values(EVENT_RULES)) {
       const rule = rules.find(([, r]) => JSON.stringify((r.Properties.EventPattern as { "detail-type": string[] })["detail-type"]) === JSON.stringify(types));
       expect(rule, `rule for ${types.join(",")}`).toBeDefined();
@@ -180,10 +192,10 @@ describe("CDK app", () => {
     expect(reserved).toHaveLength(1);
     expect((reserved[0]![1].Properties.ImageConfig as { Command: string[] }).Command).toEqual(["model-api.handler"]);
     expect(reserved[0]![1].Properties.ReservedConcurrentExecutions).toBe(MODEL_ROUTE_RESERVED_CONCURRENCY);
-    // The route that runs it is the route table's model route.
-    const integration = resources("AWS::ApiGatewayV2::Integration").find(([, i]) => JSON.stringify(i.Properties.IntegrationUri).includes(`"${reserved[0]![0]}"`))!;
-    const route = resources("AWS::ApiGatewayV2::Route").find(([, r]) => JSON.stringify(r.Properties.Target).includes(`"${integration[0]}"`))!;
-    expect(route[1].Properties.RouteKey).toBe("POST /urgency-score");
+    // The routes that run it are the route table's model routes: one function serves them all.
+    const integrations = resources("AWS::ApiGatewayV2::Integration").filter(([, i]) => JSON.stringify(i.Properties.IntegrationUri).includes(`"${reserved[0]![0]}"`));
+    const routeKeys = integrations.map(([id]) => resources("AWS::ApiGatewayV2::Route").find(([, r]) => JSON.stringify(r.Properties.Target).includes(`"${id}"`))![1].Properties.RouteKey);
+    expect(routeKeys.sort()).toEqual(["GET /tickets/{ticket_id}/similar", "POST /urgency-score"]);
   });
 
   it("turns CORS on only when CorsAllowedOrigins is set, splitting it into origins at deploy time", () => {

@@ -119,6 +119,34 @@ describe("flash-flood suppression", () => {
     for (const t of flood("y", 4)) expect(result.incidentOf.get(t.ticket_id)).toBe(flooded.incident_id);
   });
 
+  it("a ticket whose look-alikes resemble an open incident joins it rather than founding a second one for the flood", async () => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "3", DEDUP_SIM_THRESHOLD: "0.9" });
+    const dedup = new Deduplicator(rt, () => loadSimilarity(loadConfig({}).MODELS_DIR, 1));
+    // Not transitive, like a templated flood: t is near n (0.94) and n near u (0.94), t is not near u (0.78).
+    const unit = (a: number, b: number) => {
+      const v = new Float32Array(384);
+      v[0] = a;
+      v[1] = b;
+      return v.map((x) => x / Math.hypot(a, b));
+    };
+    const [u, n, t] = [unit(1, 0), unit(1, 0.35), unit(1, 0.8)];
+    const item = (ticket_id: string, embedding: Float32Array) => ({
+      ticket_id,
+      subject: "s",
+      text: `text of ${ticket_id}`,
+      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding },
+    });
+    const ids = ["u-0", "u-1", "u-2", "u-3", "t", "n-0", "n-1", "n-2", "n-3"];
+    await acceptTickets(rt, ids.map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
+    await dedup.process(["u-0", "u-1", "u-2", "u-3"].map((id) => item(id, u)));
+    const [first] = await listIncidents(rt, 50);
+    expect(first).toBeDefined();
+    // t decides first in its batch, while its look-alikes are not linked yet.
+    const result = await dedup.process([item("t", t), ...["n-0", "n-1", "n-2", "n-3"].map((id) => item(id, n))]);
+    expect(await listIncidents(rt, 50)).toHaveLength(1);
+    expect(result.incidentOf.get("t")).toBe(first!.incident_id);
+  });
+
   it("a create decided on an old incidents version writes nothing and says so", async () => {
     const rt = runtime();
     await acceptTickets(rt, [...flood("s", 2), ...flood("t", 2)]);

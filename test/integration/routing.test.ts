@@ -31,8 +31,9 @@ const processed = async (rt: LocalRuntime) => Number((await rt.redis.hgetall(rt.
 
 describe("skill-based routing on real Redis", () => {
   it("never books an agent past capacity with 2 concurrent workers; the rest waits in the backlog", async () => {
-    const a = runtime({}, "w-a");
-    const b = runtime({ REDIS_PREFIX: a.config.REDIS_PREFIX }, "w-b");
+    // Batches of 32, so the two workers really share the 60 (one deep batch would take them all).
+    const a = runtime({ WORKER_DEEP_BATCH_SIZE: "32" }, "w-a");
+    const b = runtime({ WORKER_DEEP_BATCH_SIZE: "32", REDIS_PREFIX: a.config.REDIS_PREFIX }, "w-b");
     await registerAgent(a, techAgent("A1", 5));
     await registerAgent(a, { ...techAgent("A2", 5), skill_vector: { tech: 0.5, billing: 0.5, legal: 0 } });
     const tickets = Array.from({ length: 60 }, (_, i) => (i % 2 ? urgent(`r-${i}`) : calm(`r-${i}`)));

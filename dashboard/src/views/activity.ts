@@ -6,6 +6,29 @@ export function gist(e: ActivityEvent): string {
   const d = e.data;
   const str = (k: string) => (typeof d[k] === "string" || typeof d[k] === "number" ? String(d[k]) : undefined);
   const parts: string[] = [];
+  const obj = (k: string) => (d[k] && typeof d[k] === "object" ? (d[k] as Record<string, unknown>) : undefined);
+  if (e.type === "ticket_relabelled") {
+    // {ticket_id, correction, model, replaced}: what the model said → what the agent says is right.
+    const c = obj("correction") ?? {};
+    const m = obj("model") ?? {};
+    const fixed = [typeof c.category === "string" ? c.category : "", typeof c.urgent === "boolean" ? (c.urgent ? "urgent" : "not urgent") : ""].filter(Boolean);
+    return [
+      `ticket ${shortId(str("ticket_id"))}`,
+      `${typeof m.category === "string" ? m.category : "?"} → ${fixed.join(", ") || "?"}`,
+      d.replaced === true ? "replaced a correction" : "",
+    ]
+      .filter(Boolean)
+      .join(" · ");
+  }
+  if (str("version")) {
+    // heads_retrained {version, promoted, reasons}, model_version_activated {version, previous}.
+    parts.push(`version ${str("version")}`);
+    if (typeof d.promoted === "boolean") parts.push(d.promoted ? "promoted" : "refused");
+    if (str("previous")) parts.push(`was ${str("previous")}`);
+    if (Array.isArray(d.reasons) && d.reasons.length) parts.push(d.reasons.map(String).join("; "));
+    return parts.join(" · ");
+  }
+  if (e.type === "retrain_requested") return [str("reason") ? `reason ${str("reason")}` : "", str("job_id") ? `job ${shortId(str("job_id"))}` : ""].filter(Boolean).join(" · ");
   if (str("from") && str("to")) parts.push(`${str("from")} → ${str("to")}`);
   if (str("ticket_id")) parts.push(`ticket ${shortId(str("ticket_id"))}`);
   if (str("summary") ?? str("subject")) parts.push(`“${str("summary") ?? str("subject")}”`);

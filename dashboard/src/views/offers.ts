@@ -1,6 +1,7 @@
 import { api, describe, serial } from "../api.js";
 import { byId, clock, h, onAction, setText, shortId, syncList, until } from "../dom.js";
 import type { Agent, Offer, OfferCounts, Snapshot, TicketView } from "../types.js";
+import { correctedText, fixTag, showCorrection, wrongButton, wrongLabel } from "./label.js";
 
 const agentName = (a: Agent) => a.display_name || a.agent_id;
 const countsText = (c: OfferCounts | undefined) =>
@@ -8,7 +9,7 @@ const countsText = (c: OfferCounts | undefined) =>
 
 /**
  * Offers (ROUTING_OFFERS): per agent, its pending offers with their deadlines and Accept / Reject, and how its
- * offers ended (accepted, rejected, expired), counted from the activity log.
+ * offers ended (accepted, rejected, expired), counted from the activity log. An offered ticket has "wrong?" too.
  */
 export function setupOffers(refresh: () => Promise<void>): (s: Snapshot) => void {
   const list = byId("offers-list");
@@ -52,10 +53,17 @@ export function setupOffers(refresh: () => Promise<void>): (s: Snapshot) => void
     const reject = h("button", { type: "button", class: "small reject" }, "Reject");
     onAction(accept, () => answer(agentEl, agentId, o, "accept"));
     onAction(reject, () => answer(agentEl, agentId, o, "reject"));
+    const wrong = wrongButton(
+      () => o.ticket,
+      (r) => {
+        say(correctedText(r));
+        void refresh();
+      },
+    );
     return h(
       "li",
       { class: "offer ticket" },
-      h("div", { class: "ticket-top" }, h("span", { class: "subject" }), h("span", { class: "cat" }), h("span", { class: "urgent-tag" }, "urgent")),
+      h("div", { class: "ticket-top" }, h("span", { class: "subject" }), h("span", { class: "cat" }), h("span", { class: "urgent-tag" }, "urgent"), fixTag()),
       h(
         "div",
         { class: "meta" },
@@ -63,7 +71,7 @@ export function setupOffers(refresh: () => Promise<void>): (s: Snapshot) => void
         h("span", { class: "urg" }),
         h("span", {}, "expires ", h("time", { class: "deadline" }), " ", h("span", { class: "left" })),
       ),
-      h("div", { class: "actions" }, accept, reject),
+      h("div", { class: "actions" }, accept, reject, wrong),
     );
   };
 
@@ -88,6 +96,8 @@ export function setupOffers(refresh: () => Promise<void>): (s: Snapshot) => void
     const what = `offer of “${t.subject}” (${o.ticket_id})`;
     q(".accept").setAttribute("aria-label", `Accept ${what}`);
     q(".reject").setAttribute("aria-label", `Reject ${what}`);
+    q(".wrong").setAttribute("aria-label", wrongLabel(t));
+    showCorrection(el, t);
   };
 
   const createAgent = (a: Agent) => {

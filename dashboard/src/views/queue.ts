@@ -2,9 +2,13 @@ import { api, describe } from "../api.js";
 import { confirmAction } from "../dialogs.js";
 import { byId, clock, h, onAction, setAttrs, setText, shortId, syncList } from "../dom.js";
 import type { RoutedTicket, Snapshot } from "../types.js";
+import { correctedText, fixTag, showCorrection, wrongButton, wrongLabel } from "./label.js";
 
-/** Queue: waiting tickets in pop order, queue/backlog sizes, "Pop next" and "Clear queue". */
-export function setupQueue(refresh: () => void): (s: Snapshot) => void {
+/**
+ * Queue: waiting tickets in pop order, queue/backlog sizes, "Pop next" and "Clear queue"; on each ticket
+ * "details" (the Ticket view) and "wrong?" (correct the model's label).
+ */
+export function setupQueue(refresh: () => void, open: (ticketId: string) => void): (s: Snapshot) => void {
   const list = byId("queue-list");
   const empty = byId("queue-empty");
   const msg = byId("queue-msg");
@@ -39,21 +43,39 @@ export function setupQueue(refresh: () => void): (s: Snapshot) => void {
     }
   });
 
-  const create = () =>
-    h(
-      "li",
-      { class: "ticket" },
-      h("div", { class: "ticket-top" }, h("span", { class: "subject" }), h("span", { class: "cat" }), h("span", { class: "urgent-tag" }, "urgent")),
+  /** Each row's ticket as the last poll listed it (the row's buttons act on that). */
+  const shown = new WeakMap<HTMLElement, RoutedTicket>();
+
+  const create = () => {
+    const el: HTMLElement = h("li", { class: "ticket" });
+    const details = h("button", { type: "button", class: "small show-details" }, "details");
+    details.addEventListener("click", () => {
+      const t = shown.get(el);
+      if (t) open(t.ticket_id);
+    });
+    const wrong = wrongButton(
+      () => shown.get(el),
+      (r) => {
+        say(correctedText(r));
+        refresh();
+      },
+    );
+    el.append(
+      h("div", { class: "ticket-top" }, h("span", { class: "subject" }), h("span", { class: "cat" }), h("span", { class: "urgent-tag" }, "urgent"), fixTag()),
       h(
         "div",
         { class: "urgency" },
         h("span", { class: "bar", role: "meter", "aria-valuemin": 0, "aria-valuemax": 1 }, h("span", { class: "fill" })),
         h("span", { class: "num mono" }),
+        h("span", { class: "row-actions" }, details, wrong),
       ),
       h("div", { class: "meta" }, h("span", { class: "tid mono" }), h("span", { class: "inc" }), h("span", { class: "agent" }), h("span", { class: "when" })),
     );
+    return el;
+  };
 
   const update = (el: HTMLElement, t: RoutedTicket) => {
+    shown.set(el, t);
     const q = (sel: string) => el.querySelector(sel) as HTMLElement;
     const tid = q(".tid");
     setText(tid, shortId(t.ticket_id, 20));
@@ -74,6 +96,9 @@ export function setupQueue(refresh: () => void): (s: Snapshot) => void {
     inc.title = t.incident_id ?? "";
     setText(q(".agent"), t.agent_id ? `agent ${t.agent_id}` : "unassigned");
     setText(q(".when"), clock(t.processed_at));
+    showCorrection(el, t);
+    q(".show-details").setAttribute("aria-label", `details of “${t.subject}” (${t.ticket_id})`);
+    q(".wrong").setAttribute("aria-label", wrongLabel(t));
   };
 
   return (s) => {

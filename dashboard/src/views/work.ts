@@ -1,12 +1,17 @@
 import { api, ApiError, describe, serial, serialIdle } from "../api.js";
 import { byId, clock, h, onAction, setText, shortId, syncList } from "../dom.js";
-import type { Agent, AgentTickets, AgentWork, RoutedTicket, Snapshot, TicketView } from "../types.js";
+import { noteCorrection } from "../corrections.js";
+import type { Agent, AgentTickets, AgentWork, Labelled, RoutedTicket, Snapshot, TicketView } from "../types.js";
+import { correctedText, fixTag, showCorrection, wrongButton, wrongLabel } from "./label.js";
 
 /** Tickets shown (with their details) for the selected agent; the rest are counted. */
 const SHOWN = 50;
 const STORAGE_KEY = "smart-support.agent-view";
 
-/** Subjects, categories and scores do not change once a ticket is processed: each is fetched once. */
+/**
+ * Subjects, categories and scores do not change once a ticket is processed: each is fetched once. (A correction
+ * can come later: corrections.ts follows those.)
+ */
 const details = new Map<string, TicketView>();
 
 async function ticketDetails(id: string, queue: readonly RoutedTicket[]): Promise<TicketView> {
@@ -19,6 +24,7 @@ async function ticketDetails(id: string, queue: readonly RoutedTicket[]): Promis
   const known = details.get(id);
   if (known) return known;
   const t = await api<TicketView>("GET", `/tickets/${encodeURIComponent(id)}`);
+  noteCorrection(id, t.correction);
   details.set(id, t);
   return t;
 }
@@ -56,8 +62,8 @@ export interface WorkView {
   show: (agentId: string) => void;
 }
 
-/** Agent view: pick an agent; its next ticket and the tickets assigned to it, each with Resolve. */
-export function setupWork(refresh: () => Promise<void>): WorkView {
+/** Agent view: pick an agent; its next ticket and the tickets assigned to it, each with details, wrong? and Resolve. */
+export function setupWork(refresh: () => Promise<void>, open: (ticketId: string) => void): WorkView {
   const picker = byId<HTMLSelectElement>("work-agent");
   const body = byId("work-body");
   const none = byId("work-none");
@@ -99,6 +105,20 @@ export function setupWork(refresh: () => Promise<void>): WorkView {
   onAction(nextResolve, async () => {
     if (nextTicket) await resolve(nextTicket);
   });
+  const corrected = (r: Labelled) => {
+    say(correctedText(r));
+    void refresh();
+  };
+  const detailsButton = (ticket: () => Pick<TicketView, "ticket_id"> | null | undefined) => {
+    const button = h("button", { type: "button", class: "small show-details" }, "details");
+    button.addEventListener("click", () => {
+      const t = ticket();
+      if (t) open(t.ticket_id);
+    });
+    return button;
+  };
+  nextResolve.before(detailsButton(() => nextTicket), wrongButton(() => nextTicket ?? undefined, corrected));
+  nextBox.querySelector(".ticket-top")?.append(fixTag());
 
   const create = (t: TicketView) => {
     const button = h("button", { type: "button", class: "small resolve" }, "Resolve");
@@ -113,8 +133,14 @@ export function setupWork(refresh: () => Promise<void>): WorkView {
         h("span", { class: "next-tag" }, "next"),
         h("span", { class: "cat" }),
         h("span", { class: "urgent-tag" }, "urgent"),
+        fixTag(),
       ),
-      h("div", { class: "work-row" }, h("div", { class: "meta" }, h("span", { class: "tid mono" }), h("span", { class: "urg" }), h("span", { class: "inc" })), button),
+      h(
+        "div",
+        { class: "work-row" },
+        h("div", { class: "meta" }, h("span", { class: "tid mono" }), h("span", { class: "urg" }), h("span", { class: "inc" })),
+        h("span", { class: "row-actions" }, detailsButton(() => t), wrongButton(() => t, corrected), button),
+      ),
     );
   };
 
@@ -135,6 +161,9 @@ export function setupWork(refresh: () => Promise<void>): WorkView {
     inc.title = t.incident_id ?? "";
     const tag = el.querySelector<HTMLElement>(".next-tag");
     if (tag) tag.hidden = t.ticket_id !== nextId;
+    showCorrection(el, t);
+    el.querySelector(".show-details")?.setAttribute("aria-label", `details of “${t.subject}” (${t.ticket_id})`);
+    el.querySelector(".wrong")?.setAttribute("aria-label", wrongLabel(t));
   };
 
   const update = (nextId: string | null) => (el: HTMLElement, t: TicketView) => {

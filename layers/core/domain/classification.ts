@@ -11,6 +11,8 @@ export interface Classification {
   model: ModelName;
   /** The sentence embedding when the transformer ran (it also serves dedup). */
   embedding?: Float32Array;
+  /** The heads version that scored it when the transformer ran ("v1" the shipped heads; store/head-versions.ts). */
+  heads_version?: string;
 }
 
 export const ticketText = (t: { subject: string; body: string }) => `${t.subject} ${t.body}`;

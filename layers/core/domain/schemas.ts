@@ -95,6 +95,8 @@ export const TicketView = RoutedTicket.partial()
     job_id: z.string(),
     accepted_at: z.string(),
     cleaning: TicketCleaning.optional(),
+    // The heads version that scored it (README "Learning from corrections"); absent when the baseline did.
+    heads_version: z.string().optional(),
   })
 ;
 export type TicketView = z.infer<typeof TicketView>;

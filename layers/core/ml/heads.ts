@@ -63,7 +63,17 @@ export class Heads {
   constructor(private readonly h: HeadsFile) {}
 
   static async load(path: string): Promise<Heads> {
-    return new Heads(HeadsFile.parse(JSON.parse(await readFile(path, "utf8"))));
+    return Heads.fromJson(JSON.parse(await readFile(path, "utf8")));
+  }
+
+  /** Validates an already parsed heads file (a retrained version, one kept in a store). */
+  static fromJson(value: unknown): Heads {
+    return new Heads(HeadsFile.parse(value));
+  }
+
+  /** The weights as a heads file: what a retrain starts from and a store keeps. */
+  get file(): HeadsFile {
+    return this.h;
   }
 
   private pair(p: HeadPair, embedding: Float32Array, ngrams: Float64Array) {

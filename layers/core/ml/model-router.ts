@@ -10,6 +10,7 @@ import { readBreaker } from "../store/metrics.js";
 import type { Classifier } from "./classifier.js";
 import { EmbeddingCache } from "./embedding-cache.js";
 import type { Encoder } from "./encoder.js";
+import { ActiveHeadsSource } from "./heads-source.js";
 import type { Models } from "./models.js";
 
 export interface ModelRouterDeps {
@@ -93,6 +94,8 @@ interface Lane {
   waiting: { rank: readonly [number, number]; go: () => void }[];
 }
 const lanes = new WeakMap<Encoder, Lane>();
+/** The models one classify call scores with: the active heads version's heads in place of the shipped ones. */
+type Scoring = Models & { headsVersion: string };
 /** Orders classify calls (per process) for their encoder's lane. */
 let classifyCalls = 0;
 
@@ -125,8 +128,12 @@ export class ModelRouter implements Classifier {
   private calibratedMsPerToken: number | undefined;
   /** Embeddings of texts seen moments ago, of this encoder (a reloaded encoder starts a new cache). */
   private memory: Memory | undefined;
+  /** The active heads version, followed without a restart (README "Learning from corrections"). */
+  private readonly activeHeads: ActiveHeadsSource;
 
-  constructor(private readonly deps: ModelRouterDeps) {}
+  constructor(private readonly deps: ModelRouterDeps) {
+    this.activeHeads = new ActiveHeadsSource({ ...deps, refreshMs: deps.config.LEARNING_HEADS_REFRESH_MS });
+  }
 
   /** Loads and warms the models now, so the first ticket does not pay for it. */
   async ready(): Promise<void> {
@@ -140,15 +147,38 @@ export class ModelRouter implements Classifier {
     return planSubBatches(lengths, subBatchBudgetTokens(this.deps.config.TRANSFORMER_LATENCY_MS, this.msPerToken ?? 1));
   }
 
+  /**
+   * Embeddings for work beside the queue (a retrain's corrections without one): planned sub-batches through the
+   * encoder's lane, each after every ticket sub-batch waiting then, so tickets never queue behind it; not
+   * through the breaker, which judges what tickets wait for.
+   */
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const models = await this.deps.models();
+    this.msPerToken ??= models.msPerToken;
+    const ids = texts.map((t) => models.encoder.tokenize(t));
+    const out: Float32Array[] = [];
+    for (const group of this.plan(ids.map((x) => x.length))) {
+      const rank = [Number.MAX_SAFE_INTEGER, classifyCalls++] as const;
+      const embeddings = await this.exclusive(models.encoder, rank, () => models.encoder.embedTokens(group.map((i) => ids[i]!)), () => {});
+      group.forEach((i, j) => (out[i] = embeddings[j]!));
+    }
+    return out;
+  }
+
   async classify(texts: string[]): Promise<Classification[]> {
     if (texts.length === 0) return [];
-    let models: Models;
+    let loaded: Models;
     try {
-      models = await this.deps.models();
+      loaded = await this.deps.models();
     } catch (err) {
       this.deps.logger.error("models could not be loaded; baseline used", { error: err as Error });
       return texts.map(classifyBaseline);
     }
+    // The active version's heads (its id read every few seconds at most): a new version is scored with from the
+    // next batch on, and every result names it.
+    const active = await this.activeHeads.get(loaded.heads);
+    const models: Scoring = { ...loaded, heads: active.heads, headsVersion: active.version };
     this.msPerToken ??= models.msPerToken;
     this.calibratedMsPerToken ??= models.msPerToken;
     // A flood repeats the same text: embed each distinct text once (same tokens, same embedding), and not
@@ -231,9 +261,9 @@ export class ModelRouter implements Classifier {
       if (c) return c;
       const remembered = known.get(k);
       const first = byKey.get(k);
-      if (remembered) c = { ...models.heads.apply(remembered, t), model: "transformer" as const, embedding: remembered };
+      if (remembered) c = { ...models.heads.apply(remembered, t), model: "transformer" as const, embedding: remembered, heads_version: models.headsVersion };
       else if (first && t === texts[misses.get(k)!]) c = first;
-      else if (first?.embedding) c = { ...models.heads.apply(first.embedding, t), model: first.model, embedding: first.embedding };
+      else if (first?.embedding) c = { ...models.heads.apply(first.embedding, t), model: first.model, embedding: first.embedding, heads_version: first.heads_version };
       else c = classifyBaseline(t);
       byText.set(t, c);
       return c;
@@ -280,7 +310,7 @@ export class ModelRouter implements Classifier {
   }
 
   private async classifyGroup(
-    models: Models,
+    models: Scoring,
     texts: string[],
     ids: number[][],
     rank: readonly [number, number],
@@ -295,7 +325,7 @@ export class ModelRouter implements Classifier {
   }
 
   private async callGroup(
-    models: Models,
+    models: Scoring,
     texts: string[],
     ids: number[][],
     rank: readonly [number, number],
@@ -354,7 +384,12 @@ export class ModelRouter implements Classifier {
     if (outcome === "success") this.msPerToken = 0.8 * this.msPerToken! + 0.2 * (latencyMs / padded);
     else logger.warn("transformer call over budget", { latency_ms: Math.round(latencyMs), budget_ms: Math.round(budgetMs), tickets: texts.length, padded_tokens: padded });
     // Over budget still yields a good answer: use it, the breaker has already taken note.
-    return embeddings.map((embedding, i) => ({ ...models.heads.apply(embedding, texts[i]!), model: "transformer" as const, embedding }));
+    return embeddings.map((embedding, i) => ({
+      ...models.heads.apply(embedding, texts[i]!),
+      model: "transformer" as const,
+      embedding,
+      heads_version: models.headsVersion,
+    }));
   }
 
   private async announce(t: Transition) {

@@ -17,6 +17,12 @@ export const ACTIVITY_TYPES = [
   "offer_expired",
   "ticket_resolved",
   "agent_updated",
+  // An agent corrected a ticket's label (record-correction.lua, with the model's answer it replaces).
+  "ticket_relabelled",
+  // Learning (README "Learning from corrections"): a retrain asked for, its version stored, a version made active.
+  "retrain_requested",
+  "heads_retrained",
+  "model_version_activated",
   "circuit_breaker_state_changed",
   "webhook_failed",
 ] as const;

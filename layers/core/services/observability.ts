@@ -5,6 +5,7 @@ import { backlogSize, queueSize } from "../store/queue.js";
 import { StoreUnavailableError } from "../store/redis-port.js";
 import { listAgents } from "./agents.js";
 import { incidentCounts } from "./incidents.js";
+import { activeModelVersion } from "./models.js";
 
 export async function breakerView(rt: Runtime): Promise<BreakerView> {
   const h = await readBreaker(rt);
@@ -34,7 +35,7 @@ export async function health(rt: Runtime): Promise<Health> {
 const THROUGHPUT_MINUTES = 30;
 
 export async function metrics(rt: Runtime) {
-  const [circuit_breaker, incidents, agents, backlog_size, counters, queue_size, dead_letters] = await Promise.all([
+  const [circuit_breaker, incidents, agents, backlog_size, counters, queue_size, dead_letters, heads_version] = await Promise.all([
     breakerView(rt),
     incidentCounts(rt),
     listAgents(rt),
@@ -42,6 +43,7 @@ export async function metrics(rt: Runtime) {
     readCounters(rt),
     queueSize(rt),
     intakeDeadLetters(rt),
+    activeModelVersion(rt),
   ]);
   const count = (name: string) => Number(counters[name] ?? 0);
   const now = Math.floor(Date.now() / 60_000);
@@ -65,6 +67,8 @@ export async function metrics(rt: Runtime) {
     // Tickets intake sent to the flood lane (README "Flood lanes").
     tickets_flood_lane_total: count("tickets_flood_lane_total"),
     intake_dead_letters: dead_letters,
+    // The heads version every worker scores with (README "Learning from corrections").
+    heads_version,
     throughput,
   };
 }

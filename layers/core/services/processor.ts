@@ -128,6 +128,8 @@ async function finishTicket(
   };
   // The dedup script has already written the link; repeating it keeps this ticket's record whole.
   if (incidentId) fields.incident_id = incidentId;
+  // Which heads version scored it (the transformer only): a retrained version's effect can be traced per ticket.
+  if (c.heads_version) fields.heads_version = c.heads_version;
   const score = queueScore(s, Number(h.seq ?? 0), aging(rt, h));
   const ticket = toRoutedTicket({ ...h, ...fields, status: "processed" });
   const events: BusEvent[] = [
@@ -140,6 +142,7 @@ async function finishTicket(
         priority_score: ticket.priority_score,
         is_urgent: ticket.is_urgent,
         model: c.model,
+        heads_version: c.heads_version ?? null,
         incident_id: incidentId ?? null,
       },
     },

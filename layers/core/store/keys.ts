@@ -64,6 +64,29 @@ export function makeKeys(prefix: string) {
     // Every event passes through the outbox (store/outbox.ts); what no target could take goes to its DLQ.
     outbox: k("outbox"),
     outboxDlq: k("outbox:dlq"),
+    // Heads versions (store/head-versions.ts): a metadata hash per version and its weights (heads JSON) beside
+    // it; the versions zset (score: the version's number), the counter of retrained versions, the active id.
+    headsVersionPrefix: k("heads:version:"),
+    headsVersion: (id: string) => k(`heads:version:${encodeId(id)}`),
+    headsWeights: (id: string) => k(`heads:version:${encodeId(id)}:weights`),
+    headsVersions: k("heads:versions"),
+    headsSeq: k("heads:seq"),
+    headsActive: k("heads:active"),
+    /** Retrain jobs delivered too many times (their worker died each time): store/retrain-jobs.ts. */
+    retrainJobsDlq: k("retrain:jobs:dlq"),
+    /**
+     * Retrain jobs: stream, fields job_id, reason ("corrections" | "manual"), requested_at; record-correction.lua
+     * appends one every LEARNING_RETRAIN_EVERY corrections, the retrain workers read it with XREADGROUP.
+     */
+    retrainJobs: k("retrain:jobs"),
+    // Agents' corrections (store/corrections.ts): hash ticket id → record JSON; hash ticket id → embedding
+    // (base64 float32, absent until known); zset ticket id → record seq (oldest first, dropped first); zset
+    // ticket id → seq of its last change (mirrors sync by it); hash seq, since_retrain.
+    corrections: k("corrections"),
+    correctionEmbeddings: k("corrections:embeddings"),
+    correctionOrder: k("corrections:order"),
+    correctionChanges: k("corrections:changes"),
+    correctionState: k("corrections:state"),
   };
 }
 export type Keys = ReturnType<typeof makeKeys>;

@@ -29,6 +29,8 @@ export type TicketRecord = Partial<
     | "ticket_id" | "payload_hash" | "job_id" | "subject" | "body" | "customer_id" | "status" | "accepted_at" | "seq"
     | "send_lease_ms" | "queued" | "category" | "urgency_score" | "model" | "probabilities" | "processed_at"
     | "incident_id" | "agent_id" | "charged" | "assigned_at" | "routed" | "popped_at" | "cleaning"
+    // The heads version that scored it (store/head-versions.ts; absent when the baseline did).
+    | "heads_version"
     // Offers (store/offers.ts): the last offer's agent, status (pending, accepted, rejected, expired,
     // withdrawn), times; the agents who rejected it or let it expire (JSON array); when it was resolved.
     | "offer_agent_id" | "offer_status" | "offered_at" | "offer_expires_at" | "offer_expires_ms" | "declined" | "resolved_at",
@@ -59,7 +61,7 @@ export function toTicketView(h: TicketRecord): TicketView {
   };
   if (h.processed_at === undefined) return view;
   const cleaning = parseCleaning(h.cleaning);
-  return { ...view, ...processedFields(h), ...(cleaning ? { cleaning } : {}) };
+  return { ...view, ...processedFields(h), ...(cleaning ? { cleaning } : {}), ...(h.heads_version ? { heads_version: h.heads_version } : {}) };
 }
 
 function viewStatus(h: TicketRecord): TicketStatus {

@@ -31,6 +31,8 @@ export interface DedupQuery extends DedupSignature {
 type Item = DedupInput & DedupQuery & { lexical: Float32Array };
 
 const SYNC_PAGE = 5_000;
+/** Look-alikes whose own nearest open incident a would-be founder checks (bestIncidentNear). */
+const NEIGHBOUR_PROBES = 32;
 
 /**
  * Flash-flood suppression (DESIGN §5) for one batch. The window lives in Redis (the dedup log); this
@@ -69,8 +71,19 @@ export class Deduplicator {
     return { semantic: this.rt.config.DEDUP_SIM_THRESHOLD, lexical: this.rt.config.DEDUP_LEXICAL_THRESHOLD };
   }
 
-  /** Brings the mirror up to the log's end: a cold process loads the whole window once, then only what is new. */
-  async sync(): Promise<void> {
+  /**
+   * Brings the mirror up to the log's end: a cold process loads the whole window once, then only what is new.
+   * One sync at a time (the API's similar-tickets route syncs too, in the worker's process locally): a page
+   * read by one sync and applied after another expired it would put a ticket that left the window back.
+   */
+  sync(): Promise<void> {
+    const run = this.syncing.then(() => this.syncOnce());
+    this.syncing = run.catch(() => {});
+    return run;
+  }
+  private syncing: Promise<void> = Promise.resolve();
+
+  private async syncOnce(): Promise<void> {
     const now = Date.now();
     let from = this.lastId ? `(${this.lastId}` : `${now - this.windowMs}-0`;
     for (;;) {
@@ -122,6 +135,21 @@ export class Deduplicator {
   /** The number of window tickets the mirror holds, by how they are compared. */
   windowSize(): Record<DedupSpace, number> {
     return { semantic: this.mirror.semantic.size, lexical: this.mirror.lexical.size };
+  }
+
+  /**
+   * Read-only: the window tickets that have embeddings, as the mirror held them at the last sync() — what
+   * GET /tickets/{id}/similar ranks. `entries` are views into the mirror (no copies): read them at once.
+   */
+  embeddingWindow(): { get(id: string): Float32Array | undefined; entries(): Iterable<{ id: string; vector: Float32Array }> } {
+    const semantic = this.mirror.semantic;
+    return {
+      get: (id) => semantic.get(id),
+      *entries() {
+        const view = semantic.view();
+        for (let row = 0; row < view.rows; row++) yield { id: view.idAt(row), vector: view.vectors.subarray(row * view.dim, (row + 1) * view.dim) };
+      },
+    };
   }
 
   async process(batch: DedupInput[]): Promise<DedupResult> {
@@ -206,21 +234,38 @@ export class Deduplicator {
     return embedding || lexical ? { embedding, lexical } : null;
   }
 
+  /**
+   * One hop further, for a ticket about to found an incident: the open incident most similar to one of its
+   * look-alikes. A templated flood is not transitive (a and c both near b, not each other), and while two
+   * workers' deep batches are in flight most of a ticket's look-alikes are not linked yet; without this hop
+   * such a ticket founds a second incident for the same flood. At most NEIGHBOUR_PROBES look-alikes, spread.
+   */
+  private bestIncidentNear(similar: string[]) {
+    let best: { incident_id: string; similarity: number } | null = null;
+    for (const id of spread(similar, NEIGHBOUR_PROBES)) {
+      const sig = this.signatureOf(id);
+      const found = sig && this.bestIncident(sig);
+      if (found && (!best || found.similarity > best.similarity)) best = found;
+    }
+    return best;
+  }
+
   private async decide(it: Item, similar: string[], result: DedupResult): Promise<void> {
     const { redis, keys, config } = this.rt;
     for (;;) {
-      const decision = decideDedup(
-        it.ticket_id,
-        {
-          similar,
-          openIncidentOf: (id) => {
-            const inc = this.incidentOfTicket.get(id);
-            return inc && this.openIncidents.has(inc) ? inc : undefined;
-          },
-          bestIncident: this.bestIncident(it),
+      const findings = {
+        similar,
+        openIncidentOf: (id: string) => {
+          const inc = this.incidentOfTicket.get(id);
+          return inc && this.openIncidents.has(inc) ? inc : undefined;
         },
-        config.DEDUP_MIN_COUNT,
-      );
+        bestIncident: this.bestIncident(it),
+      };
+      let decision = decideDedup(it.ticket_id, findings, config.DEDUP_MIN_COUNT);
+      if (decision.action === "create" && this.openIncidents.size) {
+        const near = this.bestIncidentNear(similar);
+        if (near) decision = decideDedup(it.ticket_id, { ...findings, bestIncident: near }, config.DEDUP_MIN_COUNT);
+      }
       if (decision.action === "none") return;
       let reps: DedupSignature[] = [];
       if (decision.action === "create") {
