@@ -14,6 +14,7 @@ import { isHeldOutCorrection } from "../layers/core/ml/learning/guard.js";
 import { retrainHeads, type BaseExample, type LabelledExample } from "../layers/core/ml/learning/retrain.js";
 import { loadTrainingSet, TRAINING_SET_FILE } from "../layers/core/ml/learning/training-set.js";
 import { fmt } from "./support.js";
+import { random } from "../test/support/random.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const ROWS = 10_000;
@@ -26,17 +27,6 @@ interface Run {
   peakRssMb: number;
   retrainRssMb: number;
   fits: string;
-}
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** n synthetic corrections (see the top of the file), all with ids outside the guard's held-out quarter. */

@@ -16,6 +16,7 @@ import {
 import { retrainHeads, type LabelledExample } from "../../layers/core/ml/learning/retrain.js";
 import { loadTrainingSet, parseTrainingSet, TRAINING_SET_FILE, type TrainingSet } from "../../layers/core/ml/learning/training-set.js";
 import { loadModels, type Models } from "../../layers/core/ml/models.js";
+import { random } from "../support/random.js";
 
 // One customer's rule the shipped labels do not follow: a ticket about an invoice that mentions tomorrow is
 // urgent (their finance closes the books daily). Calm, varied tickets the shipped heads score NOT urgent.
@@ -93,17 +94,6 @@ const INVOICE_TOMORROW: [subject: string, body: string][] = [
 ];
 /** Corrections the agents make before the rule is learnt: the first N tickets, the rest stay unseen. */
 const N = 32;
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let set: TrainingSet;
 let models: Models;

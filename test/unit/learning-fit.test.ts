@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { featureMatrix, fitLogistic, fitSoftmax, lbfgs, objective, scores, type Problem } from "../../layers/core/ml/learning/fit.js";
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "../support/random.js";
 
 /** All rows of a matrix built from plain arrays, with labels and weights. */
 function problem(dense: number[][], sparse: number[][] | null, labels: number[], weights: number[], sparseScale = 0): Problem {
