@@ -2,7 +2,8 @@
 // held-out set (~0.1 s), fitting and judging a candidate (seconds to minutes) — runs in one worker thread per
 // process, never on the thread that classifies tickets and renews the retrain job's claim: a local worker keeps
 // its batches flowing (and the breaker does not time a pass the event loop sat on), the Retrainer Lambda keeps
-// renewing its claim. The thread keeps the training set and the shipped heads once loaded.
+// renewing its claim. The thread ends once it has no task left: what it loaded (the training set, its features)
+// is not held by a worker between retrains, which are rare (a worker's peak RSS stays that of classifying).
 import { existsSync } from "node:fs";
 // A namespace import: the image bundles' banner already declares `createRequire` at the top level.
 import * as nodeModule from "node:module";
@@ -99,7 +100,7 @@ import(workerData.api).then(({ tsImport }) => tsImport(workerData.entry, workerD
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-/** The process's learning thread: tasks answered by id; an idle thread does not keep the process alive. */
+/** The process's learning thread: tasks answered by id; it ends when it has none left. */
 class LearningThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -110,7 +111,12 @@ class LearningThread {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (this.pending.size === 0) worker.unref();
+      // Idle: end it (the next task starts another, which reads the training set again in ~0.2 s).
+      // Marked ended at once, so a task asked for meanwhile goes to a new thread, not to this one.
+      if (this.pending.size === 0) {
+        this.dead ??= new Error("learning thread ended when idle");
+        void worker.terminate();
+      }
       if (m.error === undefined) p.resolve(m.result);
       else p.reject(new Error(`learning task failed: ${m.error}`));
     });
