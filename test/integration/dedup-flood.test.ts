@@ -43,10 +43,12 @@ const URGENT = { subject: "URGENT: production down", body: "Checkout is down in 
 const urgent = (prefix: string, n: number, from = 0): T[] => Array.from({ length: n }, (_, i) => ({ ticket_id: `${prefix}-${from + i}`, ...URGENT }));
 
 describe("one flood, one incident", () => {
-  it("a templated flood of 2,000 tickets over 2 workers (batches of 32) makes one incident and one master alert", async () => {
+  // 128: deep batches (WORKER_DEEP_BATCH_SIZE), two big batches deciding at once — where a ticket's look-alikes
+  // are mostly unlinked and a second founder appeared before the deduplicator looked one hop further.
+  it.each(["32", "128"])("a templated flood of 2,000 tickets over 2 workers (batches of up to %s) makes one incident and one master alert", async (deep) => {
     const hook = await receiver();
-    const a = runtime({ WEBHOOK_URL: hook.url, ENCODER_THREADS: "1" }, "worker-a");
-    const b = runtime({ WEBHOOK_URL: hook.url, ENCODER_THREADS: "1", REDIS_PREFIX: a.config.REDIS_PREFIX }, "worker-b");
+    const a = runtime({ WEBHOOK_URL: hook.url, ENCODER_THREADS: "1", WORKER_DEEP_BATCH_SIZE: deep }, "worker-a");
+    const b = runtime({ WEBHOOK_URL: hook.url, ENCODER_THREADS: "1", WORKER_DEEP_BATCH_SIZE: deep, REDIS_PREFIX: a.config.REDIS_PREFIX }, "worker-b");
     const tickets = templated(2_000);
     expect(new Set(tickets.map((t) => t.body)).size).toBeGreaterThan(1_990);
     const t0 = performance.now();

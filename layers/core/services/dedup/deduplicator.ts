@@ -236,18 +236,32 @@ export class Deduplicator {
 
   /**
    * One hop further, for a ticket about to found an incident: the open incident most similar to one of its
-   * look-alikes. A templated flood is not transitive (a and c both near b, not each other), and while two
-   * workers' deep batches are in flight most of a ticket's look-alikes are not linked yet; without this hop
-   * such a ticket founds a second incident for the same flood. At most NEIGHBOUR_PROBES look-alikes, spread.
+   * look-alikes, else the open incident holding most of its look-alikes' own look-alikes. A templated flood is
+   * not transitive (a and c both near b, not each other), and while two workers' deep batches are in flight
+   * most of a ticket's look-alikes are not linked yet; without this hop such a ticket founds a second incident
+   * for the same flood. At most NEIGHBOUR_PROBES look-alikes, spread; one more window search, for founders only.
    */
-  private bestIncidentNear(similar: string[]) {
-    let best: { incident_id: string; similarity: number } | null = null;
-    for (const id of spread(similar, NEIGHBOUR_PROBES)) {
+  private async bestIncidentNear(similar: string[]) {
+    const probes = spread(similar, NEIGHBOUR_PROBES).flatMap((id) => {
       const sig = this.signatureOf(id);
-      const found = sig && this.bestIncident(sig);
+      return sig ? [{ ticket_id: id, ...sig }] : [];
+    });
+    let best: { incident_id: string; similarity: number } | null = null;
+    for (const probe of probes) {
+      const found = this.bestIncident(probe);
       if (found && (!best || found.similarity > best.similarity)) best = found;
     }
-    return best;
+    if (best) return best;
+    const votes = new Map<string, number>();
+    for (const ids of (await this.neighbours(probes)).values()) {
+      for (const id of ids) {
+        const inc = this.incidentOfTicket.get(id);
+        if (inc && this.openIncidents.has(inc)) votes.set(inc, (votes.get(inc) ?? 0) + 1);
+      }
+    }
+    const [top] = [...votes].sort((x, y) => y[1] - x[1]);
+    // The similarity field ranks nothing here: the incident is reached through look-alikes, not its reps.
+    return top ? { incident_id: top[0], similarity: 0 } : null;
   }
 
   private async decide(it: Item, similar: string[], result: DedupResult): Promise<void> {
@@ -263,7 +277,7 @@ export class Deduplicator {
       };
       let decision = decideDedup(it.ticket_id, findings, config.DEDUP_MIN_COUNT);
       if (decision.action === "create" && this.openIncidents.size) {
-        const near = this.bestIncidentNear(similar);
+        const near = await this.bestIncidentNear(similar);
         if (near) decision = decideDedup(it.ticket_id, { ...findings, bestIncident: near }, config.DEDUP_MIN_COUNT);
       }
       if (decision.action === "none") return;
