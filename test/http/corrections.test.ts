@@ -1,4 +1,3 @@
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../functions/local/runtime.js";
 import { TicketIn } from "../../layers/core/domain/schemas.js";
@@ -6,6 +5,7 @@ import { acceptTickets } from "../../layers/core/services/intake.js";
 import { getCorrection } from "../../layers/core/store/corrections.js";
 import { processAll } from "../support/pipeline.js";
 import { eventually, startApi, startRuntime, type TestSystem } from "../support/runtime.js";
+import { rawJson } from "../support/raw-http.js";
 
 // POST /tickets/{id}/label and GET /tickets/{id}/similar over HTTP, on real Redis with the real model. The API
 // runs without a worker of its own; tickets are processed by workers started for the purpose (processAll), so
@@ -25,28 +25,10 @@ async function startApiOnly(env: Record<string, string>): Promise<Api> {
   return { sys, base: api.base, close: async () => (await api.close(), await sys.close()) };
 }
 
-// node:http sends the path as written (fetch would resolve "/tickets/.." before sending).
 const caller =
   (api: () => Api) =>
   (method: string, path: string, body?: unknown, auth: string | null = `Bearer ${API_KEY}`) =>
-    new Promise<{ status: number; json: any }>((resolve, reject) => {
-      const url = new URL(api().base);
-      const headers: Record<string, string> = { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) };
-      const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-          } catch {
-            reject(new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 80)}`));
-          }
-        });
-      });
-      req.on("error", reject);
-      req.end(body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body));
-    });
+    rawJson(api().base, method, path, body, auth ? { authorization: auth } : {});
 /** One path segment: percent-encoded, dots too, so "." and ".." stay ids rather than dot segments. */
 const p = (id: string) => encodeURIComponent(id).replace(/\./g, "%2E");
 

@@ -1,8 +1,8 @@
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentIn, TicketIn } from "../../layers/core/domain/schemas.js";
 import { dedupApply } from "../../layers/core/store/incidents.js";
 import { eventually, startSystem, type TestSystem } from "../support/runtime.js";
+import { rawJson } from "../support/raw-http.js";
 
 // Ids may hold any character: each must reach exactly its own record. Ids the id schema refuses today are
 // checked to be refused cleanly (422, never 500); the day the schema takes them, the same cases run the
@@ -17,24 +17,7 @@ afterAll(() => system.close());
 
 // node:http sends the path as written: fetch (WHATWG URL) would resolve "/agents/.." (and its %2E%2E
 // spelling) to "/" before sending.
-const call = (method: string, path: string, body?: unknown) =>
-  new Promise<{ status: number; json: any }>((resolve, reject) => {
-    const url = new URL(system.base);
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { "content-type": "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        try {
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-        } catch {
-          reject(new Error(`${method} ${path.slice(0, 80)} → ${res.statusCode} ${text.slice(0, 80)}`));
-        }
-      });
-    });
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+const call = (method: string, path: string, body?: unknown) => rawJson(system.base, method, path, body);
 /** One path segment: percent-encoded, dots too, so "." and ".." stay ids rather than dot segments. */
 const p = (id: string) => encodeURIComponent(id).replace(/\./g, "%2E");
 const ticketOk = (id: string) => TicketIn.shape.ticket_id.safeParse(id).success;

@@ -1,7 +1,7 @@
-import { request } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, REDIS_URL, startSystem, type TestSystem } from "../support/runtime.js";
+import { rawJson } from "../support/raw-http.js";
 
 // GET /models, POST /models/retrain and POST /models/{version}/activate over HTTP, with the local worker
 // (which registers v1 and runs the retrain jobs) on real Redis and the real model.
@@ -12,26 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-// node:http sends the path as written (fetch would resolve "/models/../activate" before sending).
 const call = (method: string, path: string, auth: string | null = `Bearer ${API_KEY}`) =>
-  new Promise<{ status: number; json: any }>((resolve, reject) => {
-    const url = new URL(system.base);
-    const headers: Record<string, string> = auth ? { authorization: auth } : {};
-    const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        try {
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-        } catch {
-          reject(new Error(`${method} ${path.slice(0, 80)} → ${res.statusCode} ${text.slice(0, 80)}`));
-        }
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  rawJson(system.base, method, path, undefined, auth ? { authorization: auth } : {});
 /** One path segment: percent-encoded, dots too, so "." and ".." stay ids rather than dot segments. */
 const p = (id: string) => encodeURIComponent(id).replace(/\./g, "%2E");
 

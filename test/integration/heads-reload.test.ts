@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Heads, type HeadsFile } from "../../layers/core/ml/heads.js";
 import { addHeadsVersion } from "../../layers/core/store/head-versions.js";
 import { eventually, startSystem, type TestSystem } from "../support/runtime.js";
+import { rawJson } from "../support/raw-http.js";
 
 // A running worker follows the active heads version without a restart: it scores with a version activated
 // while it runs, records that version on each ticket, and follows a rollback the same way.
@@ -14,14 +15,7 @@ beforeAll(async () => {
 afterAll(() => system.close());
 
 const get = async (path: string) => (await fetch(`${system.base}${path}`)).json();
-const post = async (path: string, body?: unknown) => {
-  const res = await fetch(`${system.base}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-};
+const post = (path: string, body?: unknown) => rawJson(system.base, "POST", path, body, { authorization: `Bearer ${API_KEY}` });
 
 let n = 0;
 /** Submits a calm ticket and waits until the worker has processed it. */

@@ -3,6 +3,7 @@ import { isHeldOutCorrection, PROMOTION_MARGINS } from "../../layers/core/ml/lea
 import { learningThreadAvailable } from "../../layers/core/ml/learning/learning-thread.js";
 import { listCorrections } from "../../layers/core/store/corrections.js";
 import { eventually, startSystem, type TestSystem } from "../support/runtime.js";
+import { rawJson } from "../support/raw-http.js";
 
 // The whole loop on the local system, real Redis and the real model: tickets processed by the worker, agents'
 // corrections through POST /tickets/{id}/label, a manual retrain run by the worker (the fit in its learning
@@ -40,14 +41,7 @@ const invoiceTicket = (i: number) => ({
 });
 
 const get = async (path: string) => (await fetch(`${system.base}${path}`)).json();
-const post = async (path: string, body?: unknown) => {
-  const res = await fetch(`${system.base}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-};
+const post = (path: string, body?: unknown) => rawJson(system.base, "POST", path, body, { authorization: `Bearer ${API_KEY}` });
 
 type Ticket = { ticket_id: string; is_urgent: boolean; urgency_score: number; heads_version?: string; status: string };
 async function processTickets(ids: number[], prefix: string): Promise<Ticket[]> {
