@@ -46,6 +46,7 @@ function faultyModels(dir: string, threads: number) {
   const models = loadModels(dir, threads).then((m): Models => {
     const inner = m.encoder;
     const encoder: Models["encoder"] = {
+      sessions: inner.sessions,
       tokenize: (t) => inner.tokenize(t),
       embed: (texts) => encoder.embedTokens(texts.map((t) => inner.tokenize(t))),
       async embedTokens(ids) {

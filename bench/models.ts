@@ -43,26 +43,34 @@ function tickets(n: number) {
 /**
  * The encoder alone over the texts the pipeline encodes (the cleaned ones), tokenised beforehand: in arrival
  * order, and sorted by length over the whole set (what no queue batch can do) in fixed sub-batches and in the
- * model router's own plan.
+ * model router's own plan — with one session on every thread, and with the configured sessions
+ * (ENCODER_SESSIONS) each taking the next sub-batch as soon as it is free.
  */
 async function rawEncoder(texts: string[], precision: EncoderPrecision) {
-  const config = loadConfig({});
-  const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS, precision);
-  const { encoder } = models;
-  const ids = texts.map((t) => encoder.tokenize(t));
-  const sorted = [...ids].sort((a, b) => a.length - b.length);
+  // The environment's settings (ENCODER_THREADS, ENCODER_SESSIONS), as the pipeline's worker gets them.
+  const config = loadConfig();
   const rates: Record<string, number> = {};
-  const time = async (name: string, groups: number[][][]) => {
-    const t0 = performance.now();
-    for (const g of groups) await encoder.embedTokens(g);
-    rates[name] = ids.length / ((performance.now() - t0) / 1000);
-  };
-  const chunks = (all: number[][], b: number) => Array.from({ length: Math.ceil(all.length / b) }, (_, i) => all.slice(i * b, (i + 1) * b));
-  await time("arrival/16", chunks(ids, 16));
-  for (const b of [4, 8, 16, 32]) await time(`sorted/${b}`, chunks(sorted, b));
-  // The model router's planner (sorted, cut where its cost model says) over all the texts at once.
-  const budget = subBatchBudgetTokens(config.TRANSFORMER_LATENCY_MS, models.msPerToken);
-  await time("sorted/plan", planSubBatches(ids.map((x) => x.length), budget).map((g) => g.map((i) => ids[i]!)));
+  for (const sessions of [...new Set([1, config.ENCODER_SESSIONS])]) {
+    const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS, precision, sessions);
+    const { encoder } = models;
+    const ids = texts.map((t) => encoder.tokenize(t));
+    const sorted = [...ids].sort((a, b) => a.length - b.length);
+    const time = async (name: string, groups: number[][][]) => {
+      const t0 = performance.now();
+      let next = 0;
+      const session = async () => {
+        while (next < groups.length) await encoder.embedTokens(groups[next++]!);
+      };
+      await Promise.all(Array.from({ length: sessions }, session));
+      rates[`${name} ×${sessions}`] = ids.length / ((performance.now() - t0) / 1000);
+    };
+    const chunks = (all: number[][], b: number) => Array.from({ length: Math.ceil(all.length / b) }, (_, i) => all.slice(i * b, (i + 1) * b));
+    await time("arrival/16", chunks(ids, 16));
+    for (const b of [4, 8, 16, 32]) await time(`sorted/${b}`, chunks(sorted, b));
+    // The model router's planner (sorted, cut where its cost model says) over all the texts at once.
+    const budget = subBatchBudgetTokens(config.TRANSFORMER_LATENCY_MS, models.msPerToken);
+    await time("sorted/plan", planSubBatches(ids.map((x) => x.length), budget).map((g) => g.map((i) => ids[i]!)));
+  }
   return rates;
 }
 
@@ -152,7 +160,7 @@ export async function benchModels(): Promise<Record<string, number>> {
     console.log(`\n### ENCODER_PRECISION=${precision}`);
     const rates = await rawEncoder(texts, precision);
     const [bestName, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
-    console.log(`raw encoder tickets/s by order/batch size: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
+    console.log(`raw encoder tickets/s by order/batch size × sessions: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
     const batched = await pipeline(all, { ENCODER_PRECISION: precision });
     console.log(`${`raw encoder, best (${bestName})`.padEnd(35)}: ${fmt(bestRate, 0)} tickets/s`);
     console.log(`pipeline (worker defaults)         : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);

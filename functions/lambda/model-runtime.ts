@@ -13,7 +13,7 @@ export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRu
   const { redis, keys, bus } = rt;
   return {
     ...rt,
-    classifier: new ModelRouter({ config, redis, keys, bus, logger, models: () => loadModels(config.MODELS_DIR, config.ENCODER_THREADS, config.ENCODER_PRECISION) }),
+    classifier: new ModelRouter({ config, redis, keys, bus, logger, models: () => loadModels(config.MODELS_DIR, config.ENCODER_THREADS, config.ENCODER_PRECISION, config.ENCODER_SESSIONS) }),
     dedup: new Deduplicator({ config, redis, keys }, () => loadSimilarity(config.MODELS_DIR, config.ENCODER_THREADS)),
   };
 });
@@ -25,7 +25,7 @@ export const getModelRuntime = runtimeFromSecrets((config): ModelRuntime & AwsRu
 export async function warmModels(): Promise<void> {
   const started = performance.now();
   const [models] = await Promise.all([
-    loadModels(envConfig.MODELS_DIR, envConfig.ENCODER_THREADS, envConfig.ENCODER_PRECISION),
+    loadModels(envConfig.MODELS_DIR, envConfig.ENCODER_THREADS, envConfig.ENCODER_PRECISION, envConfig.ENCODER_SESSIONS),
     loadSimilarity(envConfig.MODELS_DIR, envConfig.ENCODER_THREADS),
   ]);
   logger.info("model loaded", { initMs: Math.round(performance.now() - started), msPerToken: models.msPerToken, modelsDir: envConfig.MODELS_DIR, precision: envConfig.ENCODER_PRECISION });

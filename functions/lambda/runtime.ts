@@ -19,7 +19,7 @@ import { MetricsBus } from "./metrics-bus.js";
 export const logger = new Logger({ serviceName: "smart-support" });
 export const metrics = new Metrics({ namespace: "SmartSupport", serviceName: "smart-support" });
 /** What the function needs before it reads its secret, validated at start-up (the rest once it has). */
-export const envConfig = loadSettings(["SECRETS_ARN", "SECRETS_TTL_SECONDS", "MODELS_DIR", "ENCODER_THREADS", "ENCODER_PRECISION"]);
+export const envConfig = loadSettings(["SECRETS_ARN", "SECRETS_TTL_SECONDS", "MODELS_DIR", "ENCODER_THREADS", "ENCODER_PRECISION", "ENCODER_SESSIONS"]);
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new ConfigError(`Invalid configuration:\n  ${name}: required in AWS`);

@@ -42,7 +42,7 @@ export function createLocalRuntime(
   const redis = new IoRedisAdapter(client);
   const consumer = opts.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const bus = new OutboxBus(redis, outboxKeys(config.REDIS_PREFIX)) as LocalBus;
-  const models = opts.models ?? (() => loadModels(config.MODELS_DIR, config.ENCODER_THREADS, config.ENCODER_PRECISION));
+  const models = opts.models ?? (() => loadModels(config.MODELS_DIR, config.ENCODER_THREADS, config.ENCODER_PRECISION, config.ENCODER_SESSIONS));
   const rt: LocalRuntime = {
     config,
     logger,

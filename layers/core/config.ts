@@ -56,6 +56,9 @@ const variables = z.object({
     TRANSFORMER_HARD_TIMEOUT_MS: int(5_000, 1),
     MODELS_DIR: z.preprocess(unsetIfEmpty, z.string().default(fileURLToPath(new URL("../models/", import.meta.url)))),
     ENCODER_THREADS: int(2, 1),
+    // Encoder sessions running forward passes side by side, ENCODER_THREADS shared among them (at least one
+    // each); each holds its own copy of the weights (README "Encoder sessions").
+    ENCODER_SESSIONS: int(1, 1).pipe(z.number().max(16)),
     // fp32: the exported model (parity with sentence-transformers ≥ 0.999); int8: its dynamically quantised
     // variant, about twice as fast on a CPU with VNNI, at the parity and held-out cost MODEL_CARD.md states.
     ENCODER_PRECISION: z.preprocess(unsetIfEmpty, z.enum(["fp32", "int8"]).default("fp32")),

@@ -40,6 +40,7 @@ const timedModels = (real: Models, msPerToken: number, latencyMs: (padded: numbe
   ...real,
   msPerToken,
   encoder: {
+    sessions: 1,
     tokenize: (t) => real.encoder.tokenize(t),
     embed: () => Promise.reject(new Error("not used")),
     async embedTokens(ids) {

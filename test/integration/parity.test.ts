@@ -25,6 +25,18 @@ describe("MiniLM parity with sentence-transformers", () => {
     }
   });
 
+  it("keeps parity with two sessions (ENCODER_SESSIONS=2) running passes side by side", async () => {
+    const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
+    const { encoder } = await loadModels(MODELS_DIR, ENCODER_THREADS, "fp32", 2);
+    expect(encoder.sessions).toBe(2);
+    // Four passes sent at once: two run, two wait for a free session.
+    const quarters = [0, 1, 2, 3].map((q) => fixtures.items.filter((_, i) => i % 4 === q));
+    const out = await Promise.all(quarters.map((items) => encoder.embed(items.map((i) => i.text))));
+    quarters.forEach((items, q) =>
+      items.forEach((item, k) => expect(dot(out[q]![k]!, item.embedding), JSON.stringify(item.text).slice(0, 60)).toBeGreaterThanOrEqual(0.999)),
+    );
+  });
+
   it("truncates to 256 tokens", async () => {
     const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
     const { encoder } = await loadModels(MODELS_DIR, ENCODER_THREADS);
@@ -41,20 +53,23 @@ describe("the int8 variant", () => {
     return (await loadModels(MODELS_DIR, ENCODER_THREADS, precision)).encoder;
   };
 
-  it("embeds every fixture with cosine ≥ 0.96 to sentence-transformers (median ≥ 0.985), batched and alone", async () => {
+  it("embeds every fixture with cosine ≥ 0.97 to sentence-transformers (median ≥ 0.99), batched and alone", async () => {
     const encoder = await load("int8");
     const batched = await encoder.embed(fixtures.items.map((i) => i.text));
     const cosines: number[] = [];
+    const alones: number[] = [];
     for (const [k, item] of fixtures.items.entries()) {
       const [alone] = await encoder.embed([item.text]);
-      expect(dot(batched[k]!, item.embedding), JSON.stringify(item.text).slice(0, 60)).toBeGreaterThanOrEqual(0.96);
+      expect(dot(batched[k]!, item.embedding), JSON.stringify(item.text).slice(0, 60)).toBeGreaterThanOrEqual(0.97);
       // Activations are quantised per pass, so a text's embedding depends a little on the texts beside it.
-      expect(dot(alone!, item.embedding)).toBeGreaterThanOrEqual(0.96);
+      expect(dot(alone!, item.embedding)).toBeGreaterThanOrEqual(0.97);
       cosines.push(dot(batched[k]!, item.embedding));
+      alones.push(dot(alone!, item.embedding));
     }
-    cosines.sort((a, b) => a - b);
-    console.log(`int8 parity: min ${cosines[0]!.toFixed(4)}, median ${cosines[cosines.length >> 1]!.toFixed(4)} over ${cosines.length} fixtures`);
-    expect(cosines[cosines.length >> 1]).toBeGreaterThanOrEqual(0.985);
+    const stats = (xs: number[]) => (xs.sort((a, b) => a - b), `min ${xs[0]!.toFixed(4)}, median ${xs[xs.length >> 1]!.toFixed(4)}`);
+    console.log(`int8 parity over ${cosines.length} fixtures: batched ${stats(cosines)}; alone ${stats(alones)}`);
+    expect(cosines[cosines.length >> 1]).toBeGreaterThanOrEqual(0.99);
+    expect(alones[alones.length >> 1]).toBeGreaterThanOrEqual(0.99);
   });
 
   it("moves no similarity above 0.8 between fixtures by more than 0.03 (dedup compares them with 0.9)", async () => {

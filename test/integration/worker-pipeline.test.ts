@@ -42,6 +42,7 @@ function watched(real: Models) {
   const models: Models = {
     ...real,
     encoder: {
+      sessions: real.encoder.sessions,
       tokenize: (t) => real.encoder.tokenize(t),
       embed: (texts) => models.encoder.embedTokens(texts.map((t) => real.encoder.tokenize(t))),
       async embedTokens(ids) {
@@ -120,6 +121,22 @@ describe("the worker pipeline: two batches in flight", () => {
     expect(calls).toMatch(/^[sw]+$/);
     expect(await queueSize(rt)).toBe(tickets.length);
     for (const t of tickets.slice(0, 20)) expect((await getTicket(rt, t.ticket_id)).model).toBe("transformer");
+  }, 180_000);
+
+  it("with two encoder sessions (ENCODER_SESSIONS=2), two forward passes run at once and never more, each judged by the breaker", async () => {
+    const { MODELS_DIR, ENCODER_THREADS } = loadConfig({});
+    const { models, stats } = watched(await loadModels(MODELS_DIR, ENCODER_THREADS, "fp32", 2));
+    const rt = runtime({ WORKER_BATCHES_IN_FLIGHT: "2", WORKER_DEEP_BATCH_SIZE: "64", CIRCUIT_WINDOW_SIZE: "1000", CIRCUIT_MIN_CALLS: "1000" }, { models: async () => models });
+    const tickets = labelled(128, "sessions");
+    await acceptTickets(rt, tickets);
+    const worker = startWorker(rt);
+    await eventually(async () => Number(await rt.redis.hget(rt.keys.counters, "tickets_processed_total")) === tickets.length, 120_000);
+    await worker.stop();
+
+    expect(stats.maxRunning).toBe(2);
+    expect(stats.texts).toBe(tickets.length);
+    expect(((await rt.redis.hget(rt.keys.breaker, "calls")) ?? "").length).toBe(stats.calls);
+    for (const t of tickets) expect((await getTicket(rt, t.ticket_id)).model).toBe("transformer");
   }, 180_000);
 
   it("a worker frozen after storing, with the next batch in flight, loses nothing: another takes both batches over", async () => {

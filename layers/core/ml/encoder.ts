@@ -14,6 +14,8 @@ export interface Encoder {
   tokenize(text: string): number[];
   /** One forward pass over already tokenised texts (padded to the longest). */
   embedTokens(ids: number[][]): Promise<Float32Array[]>;
+  /** Forward passes that may run at once (one per session); more calls than this wait for a free session. */
+  readonly sessions: number;
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
@@ -134,6 +136,11 @@ class EncoderThread {
     return this.dead === undefined;
   }
 
+  /** Passes sent and not yet answered. */
+  get load(): number {
+    return this.pending.size;
+  }
+
   run(batch: number, len: number, lengths: Int32Array, tokens: Int32Array): Promise<Float32Array> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
@@ -146,22 +153,37 @@ class EncoderThread {
 }
 
 export class MiniLmEncoder implements Encoder {
+  // An own field, not a getter: wrappers that spread an encoder ({ ...encoder, embedTokens }) keep it.
+  readonly sessions: number;
+
   private constructor(
-    private thread: EncoderThread,
+    private readonly pool: EncoderThread[],
     private readonly model: string,
-    private readonly threads: number,
+    private readonly threadsPerSession: number,
     private readonly tokenizer: Tokenizer,
     private readonly cls: number,
     private readonly sep: number,
-  ) {}
+  ) {
+    this.sessions = pool.length;
+  }
 
-  /** Loads the model file (in its own thread), `tokenizer.json` and `tokenizer_config.json` from `dir`. */
-  static async load(dir: string, threads = 2, modelFile = "model.onnx"): Promise<MiniLmEncoder> {
+  /**
+   * Loads the model file, `tokenizer.json` and `tokenizer_config.json` from `dir`: `sessions` sessions, each in
+   * its own thread with `threads / sessions` (at least 1) onnxruntime threads.
+   *
+   * Why several sessions: a session's pass splits each operator over its threads and waits for the slowest, so
+   * on a machine whose cores also serve the worker's main thread (tokenising, dedup, Redis) and redis-server,
+   * every preempted onnxruntime thread stalls the whole pass. One-thread sessions running different sub-batches
+   * side by side never wait for each other (bench models; README "Encoder sessions"). Each holds its own copy of
+   * the weights.
+   */
+  static async load(dir: string, threads = 2, modelFile = "model.onnx", sessions = 1): Promise<MiniLmEncoder> {
     const model = join(dir, modelFile);
-    const [tokenizerJson, configJson, thread] = await Promise.all([
+    const perSession = Math.max(1, Math.floor(threads / sessions));
+    const [tokenizerJson, configJson, pool] = await Promise.all([
       readFile(join(dir, "tokenizer.json"), "utf8").then(JSON.parse),
       readFile(join(dir, "tokenizer_config.json"), "utf8").then(JSON.parse),
-      EncoderThread.start(model, threads),
+      Promise.all(Array.from({ length: sessions }, () => EncoderThread.start(model, perSession))),
     ]);
     const tokenizer = new Tokenizer(tokenizerJson, configJson);
     const id = (t: string) => {
@@ -169,7 +191,7 @@ export class MiniLmEncoder implements Encoder {
       if (v === undefined) throw new Error(`tokenizer has no ${t} token`);
       return v;
     };
-    return new MiniLmEncoder(thread, model, threads, tokenizer, id("[CLS]"), id("[SEP]"));
+    return new MiniLmEncoder(pool, model, perSession, tokenizer, id("[CLS]"), id("[SEP]"));
   }
 
   /** Cut to MAX_TOKENS as sentence-transformers does (the shipped tokenizer.json says 128). */
@@ -193,9 +215,12 @@ export class MiniLmEncoder implements Encoder {
       tokens.set(ids, k);
       k += ids.length;
     }
-    // A thread that died (it should not) is replaced on the next call; the call that saw it die failed.
-    if (!this.thread.alive) this.thread = await EncoderThread.start(this.model, this.threads);
-    const out = await this.thread.run(batch, len, lengths, tokens);
+    // The least busy session; a thread that died (it should not) is replaced on the next call that picks it
+    // (the call that saw it die failed).
+    let at = 0;
+    for (let i = 1; i < this.pool.length; i++) if (this.pool[i]!.load < this.pool[at]!.load) at = i;
+    if (!this.pool[at]!.alive) this.pool[at] = await EncoderThread.start(this.model, this.threadsPerSession);
+    const out = await this.pool[at]!.run(batch, len, lengths, tokens);
     // Copies: an embedding kept (dedup window, cache) must not hold the whole batch's buffer.
     return encoded.map((_, b) => out.slice(b * EMBEDDING_DIM, (b + 1) * EMBEDDING_DIM));
   }

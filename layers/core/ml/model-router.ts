@@ -85,12 +85,13 @@ interface Memory {
 }
 
 /**
- * One lane per encoder (ModelRouter.exclusive): at most one forward pass at a time; when it frees, the
- * waiting sub-batch of the earliest classify call goes next (then its earliest group), so concurrent batches
- * finish classifying in the order they came, not interleaved.
+ * One lane per encoder (ModelRouter.exclusive): at most one forward pass per encoder session at a time; when
+ * one ends, the waiting sub-batch of the earliest classify call goes next (then its earliest group), so
+ * concurrent batches finish classifying in the order they came, not interleaved.
  */
 interface Lane {
-  busy: boolean;
+  /** Passes running now: at most the encoder's sessions. */
+  busy: number;
   waiting: { rank: readonly [number, number]; go: () => void }[];
 }
 const lanes = new WeakMap<Encoder, Lane>();
@@ -116,10 +117,11 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * how it went, fall back to the baseline when the breaker says no or the call fails. One encoder pass per
  * ticket gives category, urgency and the embedding for dedup.
  *
- * Forward passes are serialised through one lane per encoder, whatever number of batches are classified at
- * once (the local worker keeps two in flight): they would only fight for the same cores, and a call is timed
- * from the moment it has the lane, so the breaker judges the call itself, never the wait for another. The
- * next sub-batch asks the breaker while the current one runs, so the encoder does not idle on that round trip.
+ * Forward passes go through one lane per encoder, one at a time per encoder session (ENCODER_SESSIONS),
+ * whatever number of batches are classified at once (the local worker keeps two in flight): more would only
+ * fight for the same cores, and a call is timed from the moment it has a slot, so the breaker judges the call
+ * itself, never the wait for another. The next sub-batch asks the breaker while the current one runs, so the
+ * encoder does not idle on that round trip.
  */
 export class ModelRouter implements Classifier {
   /** Cost of one padded token in a healthy call (ms): calibrated at load, then tracked (sizes sub-batches). */
@@ -289,23 +291,23 @@ export class ModelRouter implements Classifier {
    */
   private async exclusive<T>(encoder: Encoder, rank: readonly [number, number], work: () => Promise<T>, onStart: () => void): Promise<T> {
     let lane = lanes.get(encoder);
-    if (!lane) lanes.set(encoder, (lane = { busy: false, waiting: [] }));
-    if (lane.busy) {
+    if (!lane) lanes.set(encoder, (lane = { busy: 0, waiting: [] }));
+    // A slot is free only while nobody waits (a pass that ends hands its slot to the first waiter).
+    if (lane.busy < encoder.sessions) lane.busy++;
+    else {
       const before = (a: readonly [number, number], b: readonly [number, number]) => a[0] - b[0] || a[1] - b[1];
       await new Promise<void>((go) => {
         const at = lane.waiting.findIndex((w) => before(rank, w.rank) < 0);
         lane.waiting.splice(at < 0 ? lane.waiting.length : at, 0, { rank, go });
       });
     }
-    // Handed over busy by the one before, or taken free.
-    lane.busy = true;
     onStart();
     try {
       return await work();
     } finally {
       const next = lane.waiting.shift();
       if (next) next.go();
-      else lane.busy = false;
+      else lane.busy--;
     }
   }
 
