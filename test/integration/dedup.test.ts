@@ -147,6 +147,69 @@ describe("flash-flood suppression", () => {
     expect(result.incidentOf.get("t")).toBe(first!.incident_id);
   });
 
+  it("a would-be founder first catches up with links another worker made meanwhile, and joins their incident", async () => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "3", DEDUP_SIM_THRESHOLD: "0.9" });
+    const similarity = () => loadSimilarity(loadConfig({}).MODELS_DIR, 1);
+    // On a circle (cosine > 0.9 within ~25.8°): the incident's tickets u at 0°, x at 20° (joins it), the
+    // look-alikes l at 40° (near x, not u), t at 60° (near l only). Nothing ties t to the incident but x's link.
+    const at = (deg: number) => {
+      const v = new Float32Array(384);
+      v[0] = Math.cos((deg * Math.PI) / 180);
+      v[1] = Math.sin((deg * Math.PI) / 180);
+      return v;
+    };
+    const item = (ticket_id: string, deg: number) => ({
+      ticket_id,
+      subject: "s",
+      text: `text of ${ticket_id}`,
+      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding: at(deg) },
+    });
+    const us = ["u-0", "u-1", "u-2", "u-3"];
+    const ls = ["l-0", "l-1", "l-2"];
+    await acceptTickets(rt, [...us, "x", "t", ...ls].map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
+
+    // Worker A: makes the incident, then decides x (its look-alikes read now) and stops right before linking it.
+    let paused!: () => void;
+    const atLink = new Promise<void>((r) => (paused = r));
+    let release!: () => void;
+    const go = new Promise<void>((r) => (release = r));
+    const runA = async <T,>(script: LuaScript, keys: string[], args: RedisArg[]): Promise<T> => {
+      if (script.name === "dedup-apply" && args[0] === "link") {
+        paused();
+        await go;
+      }
+      return rt.redis.run<T>(script, keys, args);
+    };
+    const a = new Deduplicator({ ...rt, redis: new Proxy(rt.redis, { get: (o, p, r) => (p === "run" ? runA : Reflect.get(o, p, r)) }) }, similarity);
+    await a.process(us.map((id) => item(id, 0)));
+    const [first] = await listIncidents(rt, 50);
+    expect(first).toBeDefined();
+    const linkingX = a.process([item("x", 20)]);
+    await atLink;
+
+    // Worker B: logs and syncs its batch, then — before it decides — A's link of x lands.
+    let once = false;
+    const b = new Deduplicator(rt, async () => {
+      const search = await similarity();
+      return {
+        pairs: async (queries, window, threshold) => {
+          if (!once) {
+            once = true;
+            release();
+            await linkingX;
+          }
+          return search.pairs(queries, window, threshold);
+        },
+      };
+    });
+    const result = await b.process([item("t", 60), ...ls.map((id) => item(id, 40))]);
+
+    const incidents = await listIncidents(rt, 50);
+    expect(incidents).toHaveLength(1);
+    expect(new Set(incidents[0]!.ticket_ids)).toEqual(new Set([...us, "x", "t", ...ls]));
+    expect(result.incidentOf.get("t")).toBe(first!.incident_id);
+  });
+
   it("a create decided on an old incidents version writes nothing and says so", async () => {
     const rt = runtime();
     await acceptTickets(rt, [...flood("s", 2), ...flood("t", 2)]);

@@ -266,6 +266,7 @@ export class Deduplicator {
 
   private async decide(it: Item, similar: string[], result: DedupResult): Promise<void> {
     const { redis, keys, config } = this.rt;
+    let caughtUp = false;
     for (;;) {
       const findings = {
         similar,
@@ -279,6 +280,18 @@ export class Deduplicator {
       if (decision.action === "create" && this.openIncidents.size) {
         const near = await this.bestIncidentNear(similar);
         if (near) decision = decideDedup(it.ticket_id, { ...findings, bestIncident: near }, config.DEDUP_MIN_COUNT);
+        if (decision.action === "create" && !caughtUp) {
+          // About to found a second incident while one is open: first catch up with the links other workers
+          // made since this batch synced, and look again. The hop above reads links this worker knows of, and
+          // the script refuses a create only for a change of the open incidents or for the ticket's own
+          // look-alikes already linked — not for their look-alikes linked meanwhile by another worker's batch
+          // (its neighbours read before this batch was logged), which is how a templated flood over two workers
+          // founded a second incident. Founders only, once each: one log read.
+          caughtUp = true;
+          await this.sync();
+          similar = (await this.neighbours([it])).get(it.ticket_id) ?? [];
+          continue;
+        }
       }
       if (decision.action === "none") return;
       let reps: DedupSignature[] = [];
