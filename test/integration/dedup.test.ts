@@ -210,6 +210,39 @@ describe("flash-flood suppression", () => {
     expect(result.incidentOf.get("t")).toBe(first!.incident_id);
   });
 
+  it("a would-be founder follows look-alikes up to three hops to the open incident of its flood", async () => {
+    const rt = runtime({ DEDUP_MIN_COUNT: "3", DEDUP_SIM_THRESHOLD: "0.9" });
+    const dedup = new Deduplicator(rt, () => loadSimilarity(loadConfig({}).MODELS_DIR, 1));
+    // On a circle (cosine > 0.9 within ~25.8°), a chain: the incident's u at 0°, x at 20° (linked to it), y at
+    // 40°, the look-alikes l at 60°, t at 80°. t reaches a linked ticket only through l, then y, then x.
+    const at = (deg: number) => {
+      const v = new Float32Array(384);
+      v[0] = Math.cos((deg * Math.PI) / 180);
+      v[1] = Math.sin((deg * Math.PI) / 180);
+      return v;
+    };
+    const item = (ticket_id: string, deg: number) => ({
+      ticket_id,
+      subject: "s",
+      text: `text of ${ticket_id}`,
+      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding: at(deg) },
+    });
+    const us = ["u-0", "u-1", "u-2", "u-3"];
+    const ls = ["l-0", "l-1", "l-2"];
+    await acceptTickets(rt, [...us, "x", "y", "t", ...ls].map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
+    await dedup.process(us.map((id) => item(id, 0)));
+    await dedup.process([item("x", 20)]);
+    const [first] = await listIncidents(rt, 50);
+    expect(first!.ticket_ids).toContain("x");
+    // t decides first in its batch, while l and y are not linked yet.
+    const result = await dedup.process([item("t", 80), ...ls.map((id) => item(id, 60)), item("y", 40)]);
+
+    const incidents = await listIncidents(rt, 50);
+    expect(incidents).toHaveLength(1);
+    expect(result.incidentOf.get("t")).toBe(first!.incident_id);
+    expect(new Set(incidents[0]!.ticket_ids)).toEqual(new Set([...us, "x", "t", ...ls, "y"]));
+  });
+
   it("a create decided on an old incidents version writes nothing and says so", async () => {
     const rt = runtime();
     await acceptTickets(rt, [...flood("s", 2), ...flood("t", 2)]);

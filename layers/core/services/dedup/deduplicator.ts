@@ -33,6 +33,12 @@ type Item = DedupInput & DedupQuery & { lexical: Float32Array };
 const SYNC_PAGE = 5_000;
 /** Look-alikes whose own nearest open incident a would-be founder checks (bestIncidentNear). */
 const NEIGHBOUR_PROBES = 32;
+/**
+ * How many hops of look-alikes a would-be founder follows to an open incident. A templated flood (order numbers,
+ * customers' names) is a chain of look-alikes more than a clique: with two workers' batches in flight, a run of
+ * its tickets reached 10 look-alikes while linked tickets were still 3 hops away, and founded a second incident.
+ */
+const MAX_HOPS = 4;
 
 /**
  * Flash-flood suppression (DESIGN §5) for one batch. The window lives in Redis (the dedup log); this
@@ -235,11 +241,12 @@ export class Deduplicator {
   }
 
   /**
-   * One hop further, for a ticket about to found an incident: the open incident most similar to one of its
-   * look-alikes, else the open incident holding most of its look-alikes' own look-alikes. A templated flood is
-   * not transitive (a and c both near b, not each other), and while two workers' deep batches are in flight
-   * most of a ticket's look-alikes are not linked yet; without this hop such a ticket founds a second incident
-   * for the same flood. At most NEIGHBOUR_PROBES look-alikes, spread; one more window search, for founders only.
+   * Further out, for a ticket about to found an incident: the open incident most similar to one of its
+   * look-alikes, else the open incident holding most of its look-alikes' own look-alikes, and so on up to
+   * MAX_HOPS. A templated flood is not transitive (a and c both near b, not each other), and while two workers'
+   * batches are in flight most of a ticket's look-alikes are not linked yet; without these hops such a ticket
+   * founds a second incident for the same flood. At most NEIGHBOUR_PROBES tickets per hop, spread; one window
+   * search per hop, for founders only.
    */
   private async bestIncidentNear(similar: string[]) {
     const probes = spread(similar, NEIGHBOUR_PROBES).flatMap((id) => {
@@ -252,16 +259,32 @@ export class Deduplicator {
       if (found && (!best || found.similarity > best.similarity)) best = found;
     }
     if (best) return best;
-    const votes = new Map<string, number>();
-    for (const ids of (await this.neighbours(probes)).values()) {
-      for (const id of ids) {
-        const inc = this.incidentOfTicket.get(id);
-        if (inc && this.openIncidents.has(inc)) votes.set(inc, (votes.get(inc) ?? 0) + 1);
+    // Further out, hop by hop: the open incident holding most of the tickets reached at the first hop where any
+    // is linked. Each hop searches the window once for at most NEIGHBOUR_PROBES tickets not reached before.
+    const reached = new Set([...similar, ...probes.map((p) => p.ticket_id)]);
+    let frontier = probes;
+    for (let hop = 2; hop <= MAX_HOPS && frontier.length; hop++) {
+      const votes = new Map<string, number>();
+      const next: string[] = [];
+      for (const ids of (await this.neighbours(frontier)).values()) {
+        for (const id of ids) {
+          const inc = this.incidentOfTicket.get(id);
+          if (inc && this.openIncidents.has(inc)) votes.set(inc, (votes.get(inc) ?? 0) + 1);
+          if (!reached.has(id)) {
+            reached.add(id);
+            next.push(id);
+          }
+        }
       }
+      const [top] = [...votes].sort((x, y) => y[1] - x[1]);
+      // The similarity field ranks nothing here: the incident is reached through look-alikes, not its reps.
+      if (top) return { incident_id: top[0], similarity: 0 };
+      frontier = spread(next, NEIGHBOUR_PROBES).flatMap((id) => {
+        const sig = this.signatureOf(id);
+        return sig ? [{ ticket_id: id, ...sig }] : [];
+      });
     }
-    const [top] = [...votes].sort((x, y) => y[1] - x[1]);
-    // The similarity field ranks nothing here: the incident is reached through look-alikes, not its reps.
-    return top ? { incident_id: top[0], similarity: 0 } : null;
+    return null;
   }
 
   private async decide(it: Item, similar: string[], result: DedupResult): Promise<void> {
