@@ -35,8 +35,8 @@ const SYNC_PAGE = 5_000;
 const NEIGHBOUR_PROBES = 32;
 /**
  * How many hops of look-alikes a would-be founder follows to an open incident. A templated flood (order numbers,
- * customers' names) is a chain of look-alikes more than a clique: with two workers' batches in flight, a run of
- * its tickets reached 10 look-alikes while linked tickets were still 3 hops away, and founded a second incident.
+ * customers' names) is a chain of look-alikes more than a clique; with 2 hops the two-worker flood test still
+ * founded a second incident now and then (dedup.test.ts has a chain that needs 3).
  */
 const MAX_HOPS = 4;
 
@@ -308,8 +308,8 @@ export class Deduplicator {
           // made since this batch synced, and look again. The hop above reads links this worker knows of, and
           // the script refuses a create only for a change of the open incidents or for the ticket's own
           // look-alikes already linked — not for their look-alikes linked meanwhile by another worker's batch
-          // (its neighbours read before this batch was logged), which is how a templated flood over two workers
-          // founded a second incident. Founders only, once each: one log read.
+          // (its neighbours read before this batch was logged), and a second incident for the same flood would
+          // follow (dedup.test.ts reproduces it). Founders only, once each: one log read.
           caughtUp = true;
           await this.sync();
           similar = (await this.neighbours([it])).get(it.ticket_id) ?? [];
