@@ -28,6 +28,21 @@ const nearFlood = (n: number) =>
     body: `Checkout returns 503 for everyone.${i % 2 ? "" : " Please help"}${i % 3 ? "!" : "."}`,
   }));
 
+/** A dedup input as the worker hands it over: scored by the model, with this embedding. */
+const modelScored = (ticket_id: string, embedding: Float32Array) => ({
+  ticket_id,
+  subject: "s",
+  text: `text of ${ticket_id}`,
+  classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding },
+});
+/** A unit vector at `deg` degrees on a circle in the first two dimensions: cosine > 0.9 within ~25.8°. */
+const onCircle = (deg: number) => {
+  const v = new Float32Array(384);
+  v[0] = Math.cos((deg * Math.PI) / 180);
+  v[1] = Math.sin((deg * Math.PI) / 180);
+  return v;
+};
+
 
 describe("flash-flood suppression", () => {
   it("10 identical tickets make no incident; the 11th makes one with all 11 linked", async () => {
@@ -130,12 +145,7 @@ describe("flash-flood suppression", () => {
       return v.map((x) => x / Math.hypot(a, b));
     };
     const [u, n, t] = [unit(1, 0), unit(1, 0.35), unit(1, 0.8)];
-    const item = (ticket_id: string, embedding: Float32Array) => ({
-      ticket_id,
-      subject: "s",
-      text: `text of ${ticket_id}`,
-      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding },
-    });
+    const item = modelScored;
     const ids = ["u-0", "u-1", "u-2", "u-3", "t", "n-0", "n-1", "n-2", "n-3"];
     await acceptTickets(rt, ids.map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
     await dedup.process(["u-0", "u-1", "u-2", "u-3"].map((id) => item(id, u)));
@@ -152,18 +162,7 @@ describe("flash-flood suppression", () => {
     const similarity = () => loadSimilarity(loadConfig({}).MODELS_DIR, 1);
     // On a circle (cosine > 0.9 within ~25.8°): the incident's tickets u at 0°, x at 20° (joins it), the
     // look-alikes l at 40° (near x, not u), t at 60° (near l only). Nothing ties t to the incident but x's link.
-    const at = (deg: number) => {
-      const v = new Float32Array(384);
-      v[0] = Math.cos((deg * Math.PI) / 180);
-      v[1] = Math.sin((deg * Math.PI) / 180);
-      return v;
-    };
-    const item = (ticket_id: string, deg: number) => ({
-      ticket_id,
-      subject: "s",
-      text: `text of ${ticket_id}`,
-      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding: at(deg) },
-    });
+    const item = (ticket_id: string, deg: number) => modelScored(ticket_id, onCircle(deg));
     const us = ["u-0", "u-1", "u-2", "u-3"];
     const ls = ["l-0", "l-1", "l-2"];
     await acceptTickets(rt, [...us, "x", "t", ...ls].map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
@@ -215,18 +214,7 @@ describe("flash-flood suppression", () => {
     const dedup = new Deduplicator(rt, () => loadSimilarity(loadConfig({}).MODELS_DIR, 1));
     // On a circle (cosine > 0.9 within ~25.8°), a chain: the incident's u at 0°, x at 20° (linked to it), y at
     // 40°, the look-alikes l at 60°, t at 80°. t reaches a linked ticket only through l, then y, then x.
-    const at = (deg: number) => {
-      const v = new Float32Array(384);
-      v[0] = Math.cos((deg * Math.PI) / 180);
-      v[1] = Math.sin((deg * Math.PI) / 180);
-      return v;
-    };
-    const item = (ticket_id: string, deg: number) => ({
-      ticket_id,
-      subject: "s",
-      text: `text of ${ticket_id}`,
-      classification: { category: "Technical" as const, probabilities: { Billing: 0, Technical: 1, Legal: 0 }, urgency_score: 0.1, model: "transformer" as const, embedding: at(deg) },
-    });
+    const item = (ticket_id: string, deg: number) => modelScored(ticket_id, onCircle(deg));
     const us = ["u-0", "u-1", "u-2", "u-3"];
     const ls = ["l-0", "l-1", "l-2"];
     await acceptTickets(rt, [...us, "x", "y", "t", ...ls].map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
