@@ -11,6 +11,7 @@ import { startWorker } from "../support/worker.js";
 import { dedupApply } from "../../layers/core/store/lua/dedup-apply.js";
 import { storeProcessed } from "../../layers/core/store/lua/store-processed.js";
 import { routeTickets } from "../../layers/core/services/routing.js";
+import type { RedisPort } from "../../layers/core/store/redis-port.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -153,6 +154,36 @@ describe("skill-based routing on real Redis", () => {
     await resolve(rt, incident!.incident_id);
     expect((await getAgent(rt, "A1")).current_load).toBe(0);
     expect((await getIncident(rt, incident!.incident_id)).status).toBe("resolved");
+  });
+
+  it("routes a batch without a round trip per ticket: its reads and backlog inserts go out together", async () => {
+    const rt = runtime();
+    const ids = Array.from({ length: 30 }, (_, i) => `rt-${i}`);
+    await acceptTickets(rt, ids.map(calm));
+    const stored = { category: "Technical", urgency_score: "0.3", model: "baseline", processed_at: new Date().toISOString() };
+    for (const [i, id] of ids.entries()) await storeProcessed(rt.redis, rt.keys, id, i, stored);
+    // Counts the Redis calls under way at once: one ticket at a time, never more than one.
+    let inFlight = 0;
+    let most = 0;
+    const counted = new Proxy(rt.redis, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          most = Math.max(most, ++inFlight);
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            inFlight--;
+          }
+        };
+      },
+    }) as RedisPort;
+    await routeTickets({ ...rt, redis: counted }, ids, new Map(ids.map((id, i) => [id, i])));
+    expect(most).toBeGreaterThanOrEqual(ids.length);
+    // Nobody is online: every ticket waits in the backlog, most urgent first, and is marked routed.
+    expect(await rt.redis.zrevrange(rt.keys.backlog, 0, -1)).toHaveLength(ids.length);
+    for (const id of ids) expect(await rt.redis.hget(rt.keys.ticket(id), "routed")).toBe("1");
   });
 
   it("records a ticket to its incident's owner when the owner was chosen while it was being classified", async () => {

@@ -89,27 +89,38 @@ async function workFor(rt: Runtime, ticketId: string): Promise<Work | "done" | n
 /**
  * Routes freshly processed tickets (in queue order): to the best agent who can take each now, or into the
  * urgency-ordered backlog. Then the backlog gets its chance.
+ *
+ * Only the placements run one after another (each changes the agents' loads the next one is ranked on); what
+ * each ticket needs is read for all of them at once, and the backlog inserts and routed marks go out together:
+ * one ticket at a time, a deep batch cost four round trips per ticket, each waking Redis and this thread on
+ * cores the encoder was using.
  */
 export async function routeTickets(rt: Runtime, ticketIds: string[], scores: Map<string, number>): Promise<void> {
   const agents = await listAgents(rt);
   const events: BusEvent[] = [];
   let offered = false;
-  for (const id of [...ticketIds].sort((a, b) => (scores.get(b) ?? 0) - (scores.get(a) ?? 0))) {
-    const work = await workFor(rt, id);
-    if (work && work !== "done") {
-      const placed = await place(rt, work, agents);
-      // An offer's event is in the outbox already (offer-ticket.lua appended it).
-      if (placed.agent !== null) {
-        if (placed.offered) offered = true;
-        else events.push(...(await assignedEvents(rt, work, placed.agent)));
-      }
-      // Only if it is still waiting: the check and the insert are one script, so a ticket popped (or
-      // assigned, or linked) since workFor read it never lingers in the backlog.
-      else await addToBacklog(rt, { kind: work.kind, id: work.id }, scores.get(id) ?? 0);
+  const ordered = [...ticketIds].sort((a, b) => (scores.get(b) ?? 0) - (scores.get(a) ?? 0));
+  const works = await Promise.all(ordered.map((id) => workFor(rt, id)));
+  const backlogged: Promise<boolean>[] = [];
+  for (const [k, id] of ordered.entries()) {
+    const work = works[k];
+    if (!work || work === "done") continue;
+    // Read before the batch's placements: a second ticket of an incident an earlier one just gave an owner is
+    // already recorded to it (assign-incident.lua records every ticket of the incident), and its own
+    // assign-incident finds the incident owned and changes nothing.
+    const placed = await place(rt, work, agents);
+    // An offer's event is in the outbox already (offer-ticket.lua appended it).
+    if (placed.agent !== null) {
+      if (placed.offered) offered = true;
+      else events.push(...(await assignedEvents(rt, work, placed.agent)));
     }
-    // Routed: a redelivered record of this ticket has nothing left to do.
-    await markRouted(rt, id);
+    // Only if it is still waiting: the check and the insert are one script, so a ticket popped (or
+    // assigned, or linked) since workFor read it never lingers in the backlog.
+    else backlogged.push(addToBacklog(rt, { kind: work.kind, id: work.id }, scores.get(id) ?? 0));
   }
+  await Promise.all(backlogged);
+  // Routed (placed or in the backlog): a redelivered record of these tickets has nothing left to do.
+  await Promise.all(ordered.map((id) => markRouted(rt, id)));
   if (offered) rt.bus.appended?.();
   await rt.bus.publish(events);
   // Capacity may have come back while these were placed; a ticket put in the backlog must not wait for
