@@ -11,7 +11,7 @@ import { startWorker } from "../support/worker.js";
 import { dedupApply } from "../../layers/core/store/lua/dedup-apply.js";
 import { storeProcessed } from "../../layers/core/store/lua/store-processed.js";
 import { routeTickets } from "../../layers/core/services/routing.js";
-import type { RedisPort } from "../../layers/core/store/redis-port.js";
+import { StoreUnavailableError, type RedisPort } from "../../layers/core/store/redis-port.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -184,6 +184,39 @@ describe("skill-based routing on real Redis", () => {
     // Nobody is online: every ticket waits in the backlog, most urgent first, and is marked routed.
     expect(await rt.redis.zrevrange(rt.keys.backlog, 0, -1)).toHaveLength(ids.length);
     for (const id of ids) expect(await rt.redis.hget(rt.keys.ticket(id), "routed")).toBe("1");
+  });
+
+  it("fails a batch whose Redis goes away mid-routing with that error alone, nothing left unhandled", async () => {
+    const rt = runtime();
+    await registerAgent(rt, techAgent("A1", 5));
+    await acceptTickets(rt, [calm("down-0"), calm("down-1")]);
+    const stored = { category: "Technical", urgency_score: "0.3", model: "baseline", processed_at: new Date().toISOString() };
+    await storeProcessed(rt.redis, rt.keys, "down-0", 2, stored);
+    await storeProcessed(rt.redis, rt.keys, "down-1", 1, stored);
+    // The more urgent one was declined by the only agent: it goes to the backlog, the next one to A1.
+    await rt.redis.hset(rt.keys.ticket("down-0"), { declined: JSON.stringify(["A1"]) });
+    // Redis is gone once routing starts writing: the backlog insert fails later than the assignment does.
+    const down = new Proxy(rt.redis, {
+      get(target, name, receiver) {
+        if (name !== "run") return Reflect.get(target, name, receiver) as unknown;
+        return async (script: { name: string }) => {
+          await new Promise((r) => setTimeout(r, script.name.startsWith("backlog") ? 50 : 0));
+          throw new StoreUnavailableError("redis went away");
+        };
+      },
+    }) as RedisPort;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await expect(routeTickets({ ...rt, redis: down }, ["down-0", "down-1"], new Map([["down-0", 2], ["down-1", 1]]))).rejects.toThrow("redis went away");
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    // Neither is marked routed: the batch comes back and is routed again.
+    for (const id of ["down-0", "down-1"]) expect(await rt.redis.hget(rt.keys.ticket(id), "routed")).toBeNull();
   });
 
   it("records a ticket to its incident's owner when the owner was chosen while it was being classified", async () => {

@@ -116,7 +116,12 @@ export async function routeTickets(rt: Runtime, ticketIds: string[], scores: Map
     }
     // Only if it is still waiting: the check and the insert are one script, so a ticket popped (or
     // assigned, or linked) since workFor read it never lingers in the backlog.
-    else backlogged.push(addToBacklog(rt, { kind: work.kind, id: work.id }, scores.get(id) ?? 0));
+    else {
+      const inserted = addToBacklog(rt, { kind: work.kind, id: work.id }, scores.get(id) ?? 0);
+      // Awaited after the loop; should a later placement throw first, its failure is not left unhandled.
+      inserted.catch(() => {});
+      backlogged.push(inserted);
+    }
   }
   await Promise.all(backlogged);
   // Routed (placed or in the backlog): a redelivered record of these tickets has nothing left to do.
