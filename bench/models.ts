@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../layers/core/config.js";
@@ -9,6 +9,7 @@ import { loadModels, type EncoderPrecision } from "../layers/core/ml/models.js";
 import { planSubBatches, subBatchBudgetTokens } from "../layers/core/ml/model-router.js";
 import { acceptTickets } from "../layers/core/services/intake.js";
 import { createLocalRuntime } from "../functions/local/runtime.js";
+import { createIoRedis } from "../layers/core/store/ioredis-adapter.js";
 import { dropPrefix, fmt, REDIS_URL, stopChild } from "./support.js";
 
 const PIPELINE_TICKETS = Number(process.env.BENCH_PIPELINE_TICKETS ?? 2000);
@@ -50,12 +51,15 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
   // The environment's settings (ENCODER_THREADS, ENCODER_SESSIONS), as the pipeline's worker gets them.
   const config = loadConfig();
   const rates: Record<string, number> = {};
+  // This process's CPU time during each run (the encoder's threads, all but idle otherwise).
+  const cpuSeconds: Record<string, number> = {};
   for (const sessions of [...new Set([1, config.ENCODER_SESSIONS])]) {
     const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS, precision, sessions);
     const { encoder } = models;
     const ids = texts.map((t) => encoder.tokenize(t));
     const sorted = [...ids].sort((a, b) => a.length - b.length);
     const time = async (name: string, groups: number[][][]) => {
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       let next = 0;
       const session = async () => {
@@ -63,6 +67,8 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
       };
       await Promise.all(Array.from({ length: sessions }, session));
       rates[`${name} ×${sessions}`] = ids.length / ((performance.now() - t0) / 1000);
+      const { user, system } = process.cpuUsage(cpu0);
+      cpuSeconds[`${name} ×${sessions}`] = (user + system) / 1e6;
     };
     const chunks = (all: number[][], b: number) => Array.from({ length: Math.ceil(all.length / b) }, (_, i) => all.slice(i * b, (i + 1) * b));
     await time("arrival/16", chunks(ids, 16));
@@ -71,10 +77,52 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
     const budget = subBatchBudgetTokens(config.TRANSFORMER_LATENCY_MS, models.msPerToken);
     await time("sorted/plan", planSubBatches(ids.map((x) => x.length), budget).map((g) => g.map((i) => ids[i]!)));
   }
-  return rates;
+  return { rates, cpuSeconds };
 }
 
-/** Fills a fresh queue, starts one worker process, times the drain and samples the worker's RSS. */
+/**
+ * CPU seconds (user + system) of each thread of a process, read from /proc (Linux; empty elsewhere or once it
+ * has ended). Why the pipeline falls short of the raw encoder is a question of where the cores' time went.
+ */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      // Fields after the command name: utime and stime are the 12th and 13th.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / CLOCK_TICKS);
+    }
+  } catch {
+    // No /proc, or the process has gone.
+  }
+  return out;
+}
+const cpuSince = (before: Map<number, number>, after: Map<number, number>, keep: (tid: number) => boolean) =>
+  [...after].filter(([tid]) => keep(tid)).reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0);
+
+/** redis-server's pid when it runs on this machine (its INFO says so), else undefined. */
+async function localRedisPid(): Promise<number | undefined> {
+  const client = createIoRedis(REDIS_URL);
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1]);
+    return pid && existsSync(`/proc/${pid}`) ? pid : undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Fills a fresh queue, starts one worker process, times the drain and samples the worker's RSS; and where /proc
+ * tells, the CPU time its main thread, its other threads (the encoder's, V8's) and redis-server took meanwhile.
+ */
 async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, string>) {
   const n = all.length;
   const prefix = `bench:${Date.now()}:`;
@@ -95,6 +143,8 @@ async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, str
       if (m) resolve(Number(m[1]));
     });
   });
+  const redisPid = await localRedisPid();
+  const cpuBefore = { worker: threadCpuSeconds(proc.pid!), redis: redisPid ? threadCpuSeconds(redisPid) : new Map<number, number>() };
   const t0 = performance.now();
   let rssMb = 0;
   for (;;) {
@@ -105,13 +155,21 @@ async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, str
     await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = (performance.now() - t0) / 1000;
+  const workerCpu = threadCpuSeconds(proc.pid!);
+  const redisCpu = redisPid ? threadCpuSeconds(redisPid) : new Map<number, number>();
+  const cpu = {
+    main: cpuSince(cpuBefore.worker, workerCpu, (tid) => tid === proc.pid),
+    otherThreads: cpuSince(cpuBefore.worker, workerCpu, (tid) => tid !== proc.pid),
+    redis: cpuSince(cpuBefore.redis, redisCpu, () => true),
+    available: seconds * availableParallelism(),
+  };
   await stopChild(proc);
   const processed = await rt.redis.zrevrange(rt.keys.queue, 0, -1);
   const hashes = await rt.redis.hgetallMany(processed.map(rt.keys.ticket));
   const transformerShare = hashes.filter((h) => h.model === "transformer").length / hashes.length;
   await rt.close();
   await dropPrefix(prefix);
-  return { rate: n / seconds, loadMs, rssMb, transformerShare };
+  return { rate: n / seconds, loadMs, rssMb, transformerShare, cpu };
 }
 
 /**
@@ -158,13 +216,20 @@ export async function benchModels(): Promise<Record<string, number>> {
   // The exported model (the default), then its int8 variant (ENCODER_PRECISION=int8, MODEL_CARD.md).
   for (const precision of ["fp32", "int8"] as const) {
     console.log(`\n### ENCODER_PRECISION=${precision}`);
-    const rates = await rawEncoder(texts, precision);
+    const { rates, cpuSeconds } = await rawEncoder(texts, precision);
     const [bestName, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
     console.log(`raw encoder tickets/s by order/batch size × sessions: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
     const batched = await pipeline(all, { ENCODER_PRECISION: precision });
     console.log(`${`raw encoder, best (${bestName})`.padEnd(35)}: ${fmt(bestRate, 0)} tickets/s`);
     console.log(`pipeline (worker defaults)         : ${fmt(batched.rate, 0)} tickets/s (${share(batched.transformerShare)})`);
     console.log(`pipeline / raw encoder best        : ${fmt(batched.rate / bestRate, 2)} (target ≥ 0.9)`);
+    const { main, otherThreads, redis, available } = batched.cpu;
+    if (otherThreads > 0) {
+      console.log(
+        `CPU (core-s): raw encoder, best ${fmt(cpuSeconds[bestName]!, 2)}; pipeline over the drain: worker main thread ${fmt(main, 2)}, its other threads (encoder, V8) ${fmt(otherThreads, 2)}` +
+          `${redis > 0 ? `, redis-server ${fmt(redis, 2)}` : ""}; ${fmt((100 * (main + otherThreads + redis)) / available, 0)}% of the ${availableParallelism()} cores' time`,
+      );
+    }
     if (st) console.log(`pipeline / sentence-transformers   : ${fmt(batched.rate / st.rate, 2)} (target ≥ 1.25)`);
     console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(batched.rssMb, 0)} MB (target < 512 MB)`);
     Object.assign(runs, {
