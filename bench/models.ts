@@ -108,12 +108,14 @@ function threadCpuSeconds(pid: number): Map<number, number> {
 const cpuSince = (before: Map<number, number>, after: Map<number, number>, keep: (tid: number) => boolean) =>
   [...after].filter(([tid]) => keep(tid)).reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0);
 
-/** redis-server's pid when it runs on this machine (its INFO says so), else undefined. */
+/** redis-server's pid when it runs on this machine (its INFO names a local redis process), else undefined. */
 async function localRedisPid(): Promise<number | undefined> {
   const client = createIoRedis(REDIS_URL);
   try {
     const pid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1]);
-    return pid && existsSync(`/proc/${pid}`) ? pid : undefined;
+    // In a container its pid means another process here (or none).
+    const comm = pid && existsSync(`/proc/${pid}/comm`) ? readFileSync(`/proc/${pid}/comm`, "utf8") : "";
+    return comm.startsWith("redis") ? pid : undefined;
   } finally {
     client.disconnect();
   }
