@@ -162,7 +162,7 @@ describe("skill-based routing on real Redis", () => {
     await acceptTickets(rt, ids.map(calm));
     const stored = { category: "Technical", urgency_score: "0.3", model: "baseline", processed_at: new Date().toISOString() };
     for (const [i, id] of ids.entries()) await storeProcessed(rt.redis, rt.keys, id, i, stored);
-    // Counts the Redis calls under way at once: one ticket at a time, never more than one.
+    // Counts the Redis calls under way at once (routing one ticket at a time never had more than one).
     let inFlight = 0;
     let most = 0;
     const counted = new Proxy(rt.redis, {
@@ -181,7 +181,7 @@ describe("skill-based routing on real Redis", () => {
     }) as RedisPort;
     await routeTickets({ ...rt, redis: counted }, ids, new Map(ids.map((id, i) => [id, i])));
     expect(most).toBeGreaterThanOrEqual(ids.length);
-    // Nobody is online: every ticket waits in the backlog, most urgent first, and is marked routed.
+    // Nobody is online: every ticket waits in the backlog and is marked routed.
     expect(await rt.redis.zrevrange(rt.keys.backlog, 0, -1)).toHaveLength(ids.length);
     for (const id of ids) expect(await rt.redis.hget(rt.keys.ticket(id), "routed")).toBe("1");
   });
