@@ -42,6 +42,8 @@ const onCircle = (deg: number) => {
   v[1] = Math.sin((deg * Math.PI) / 180);
   return v;
 };
+/** A model-scored dedup input at `deg` degrees on that circle. */
+const onCircleItem = (ticket_id: string, deg: number) => modelScored(ticket_id, onCircle(deg));
 
 
 describe("flash-flood suppression", () => {
@@ -162,7 +164,6 @@ describe("flash-flood suppression", () => {
     const similarity = () => loadSimilarity(loadConfig({}).MODELS_DIR, 1);
     // On a circle (cosine > 0.9 within ~25.8°): the incident's tickets u at 0°, x at 20° (joins it), the
     // look-alikes l at 40° (near x, not u), t at 60° (near l only). Nothing ties t to the incident but x's link.
-    const item = (ticket_id: string, deg: number) => modelScored(ticket_id, onCircle(deg));
     const us = ["u-0", "u-1", "u-2", "u-3"];
     const ls = ["l-0", "l-1", "l-2"];
     await acceptTickets(rt, [...us, "x", "t", ...ls].map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
@@ -180,10 +181,10 @@ describe("flash-flood suppression", () => {
       return rt.redis.run<T>(script, keys, args);
     };
     const a = new Deduplicator({ ...rt, redis: new Proxy(rt.redis, { get: (o, p, r) => (p === "run" ? runA : Reflect.get(o, p, r)) }) }, similarity);
-    await a.process(us.map((id) => item(id, 0)));
+    await a.process(us.map((id) => onCircleItem(id, 0)));
     const [first] = await listIncidents(rt, 50);
     expect(first).toBeDefined();
-    const linkingX = a.process([item("x", 20)]);
+    const linkingX = a.process([onCircleItem("x", 20)]);
     await atLink;
 
     // Worker B: logs and syncs its batch, then — before it decides — A's link of x lands.
@@ -201,7 +202,7 @@ describe("flash-flood suppression", () => {
         },
       };
     });
-    const result = await b.process([item("t", 60), ...ls.map((id) => item(id, 40))]);
+    const result = await b.process([onCircleItem("t", 60), ...ls.map((id) => onCircleItem(id, 40))]);
 
     const incidents = await listIncidents(rt, 50);
     expect(incidents).toHaveLength(1);
@@ -214,16 +215,15 @@ describe("flash-flood suppression", () => {
     const dedup = new Deduplicator(rt, () => loadSimilarity(loadConfig({}).MODELS_DIR, 1));
     // On a circle (cosine > 0.9 within ~25.8°), a chain: the incident's u at 0°, x at 20° (linked to it), y at
     // 40°, the look-alikes l at 60°, t at 80°. t reaches a linked ticket only through l, then y, then x.
-    const item = (ticket_id: string, deg: number) => modelScored(ticket_id, onCircle(deg));
     const us = ["u-0", "u-1", "u-2", "u-3"];
     const ls = ["l-0", "l-1", "l-2"];
     await acceptTickets(rt, [...us, "x", "y", "t", ...ls].map((ticket_id) => ({ ticket_id, subject: "s", body: "b" })));
-    await dedup.process(us.map((id) => item(id, 0)));
-    await dedup.process([item("x", 20)]);
+    await dedup.process(us.map((id) => onCircleItem(id, 0)));
+    await dedup.process([onCircleItem("x", 20)]);
     const [first] = await listIncidents(rt, 50);
     expect(first!.ticket_ids).toContain("x");
     // t decides first in its batch, while l and y are not linked yet.
-    const result = await dedup.process([item("t", 80), ...ls.map((id) => item(id, 60)), item("y", 40)]);
+    const result = await dedup.process([onCircleItem("t", 80), ...ls.map((id) => onCircleItem(id, 60)), onCircleItem("y", 40)]);
 
     const incidents = await listIncidents(rt, 50);
     expect(incidents).toHaveLength(1);

@@ -249,10 +249,7 @@ export class Deduplicator {
    * search per hop, for founders only.
    */
   private async bestIncidentNear(similar: string[]) {
-    const probes = spread(similar, NEIGHBOUR_PROBES).flatMap((id) => {
-      const sig = this.signatureOf(id);
-      return sig ? [{ ticket_id: id, ...sig }] : [];
-    });
+    const probes = this.probesAmong(similar);
     let best: { incident_id: string; similarity: number } | null = null;
     for (const probe of probes) {
       const found = this.bestIncident(probe);
@@ -279,12 +276,17 @@ export class Deduplicator {
       const [top] = [...votes].sort((x, y) => y[1] - x[1]);
       // The similarity field ranks nothing here: the incident is reached through look-alikes, not its reps.
       if (top) return { incident_id: top[0], similarity: 0 };
-      frontier = spread(next, NEIGHBOUR_PROBES).flatMap((id) => {
-        const sig = this.signatureOf(id);
-        return sig ? [{ ticket_id: id, ...sig }] : [];
-      });
+      frontier = this.probesAmong(next);
     }
     return null;
+  }
+
+  /** At most NEIGHBOUR_PROBES of these tickets, spread over them, each with its signature (if still known). */
+  private probesAmong(ids: string[]) {
+    return spread(ids, NEIGHBOUR_PROBES).flatMap((id) => {
+      const sig = this.signatureOf(id);
+      return sig ? [{ ticket_id: id, ...sig }] : [];
+    });
   }
 
   private async decide(it: Item, similar: string[], result: DedupResult): Promise<void> {
