@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../layers/core/config.js";
 import { cleanedText } from "../layers/core/domain/classification.js";
+import { MiniLmEncoder } from "../layers/core/ml/encoder.js";
 import { loadModels, type EncoderPrecision } from "../layers/core/ml/models.js";
 import { planSubBatches, subBatchBudgetTokens } from "../layers/core/ml/model-router.js";
 import { acceptTickets } from "../layers/core/services/intake.js";
@@ -41,11 +42,16 @@ function tickets(n: number) {
   return out;
 }
 
+/** What an encoder's forward passes did over a run (MiniLmEncoder.work, the run's share). */
+type EncoderWork = { passes: number; paddedTokens: number; passMs: number };
+
 /**
  * The encoder alone over the texts the pipeline encodes (the cleaned ones), tokenised beforehand: in arrival
  * order, and sorted by length over the whole set (what no queue batch can do) in fixed sub-batches and in the
  * model router's own plan — with one session on every thread, and with the configured sessions
- * (ENCODER_SESSIONS) each taking the next sub-batch as soon as it is free.
+ * (ENCODER_SESSIONS) each taking the next sub-batch as soon as it is free. Besides, once, the passes a worker
+ * makes of a deep queue: blocks of WORKER_DEEP_BATCH_SIZE in arrival order, each planned on its own — the same
+ * work as the pipeline's, run alone.
  */
 async function rawEncoder(texts: string[], precision: EncoderPrecision) {
   // The environment's settings (ENCODER_THREADS, ENCODER_SESSIONS), as the pipeline's worker gets them.
@@ -53,12 +59,14 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
   const rates: Record<string, number> = {};
   // This process's CPU time during each run (the encoder's threads, all but idle otherwise).
   const cpuSeconds: Record<string, number> = {};
+  const work: Record<string, EncoderWork> = {};
   for (const sessions of [...new Set([1, config.ENCODER_SESSIONS])]) {
     const models = await loadModels(config.MODELS_DIR, config.ENCODER_THREADS, precision, sessions);
     const { encoder } = models;
     const ids = texts.map((t) => encoder.tokenize(t));
     const sorted = [...ids].sort((a, b) => a.length - b.length);
     const time = async (name: string, groups: number[][][]) => {
+      const work0 = encoder instanceof MiniLmEncoder ? { ...encoder.work } : undefined;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       let next = 0;
@@ -69,6 +77,7 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
       rates[`${name} ×${sessions}`] = ids.length / ((performance.now() - t0) / 1000);
       const { user, system } = process.cpuUsage(cpu0);
       cpuSeconds[`${name} ×${sessions}`] = (user + system) / 1e6;
+      if (encoder instanceof MiniLmEncoder && work0) work[`${name} ×${sessions}`] = workSince(work0, encoder.work);
     };
     const chunks = (all: number[][], b: number) => Array.from({ length: Math.ceil(all.length / b) }, (_, i) => all.slice(i * b, (i + 1) * b));
     await time("arrival/16", chunks(ids, 16));
@@ -76,9 +85,15 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
     // The model router's planner (sorted, cut where its cost model says) over all the texts at once.
     const budget = subBatchBudgetTokens(config.TRANSFORMER_LATENCY_MS, models.msPerToken);
     await time("sorted/plan", planSubBatches(ids.map((x) => x.length), budget).map((g) => g.map((i) => ids[i]!)));
+    if (sessions === 1) {
+      const deep = config.WORKER_DEEP_BATCH_SIZE;
+      await time(`blocks of ${deep}/plan`, chunks(ids, deep).flatMap((block) => planSubBatches(block.map((x) => x.length), budget).map((g) => g.map((i) => block[i]!))));
+    }
   }
-  return { rates, cpuSeconds };
+  return { rates, cpuSeconds, work };
 }
+
+const workSince = (a: EncoderWork, b: EncoderWork): EncoderWork => ({ passes: b.passes - a.passes, paddedTokens: b.paddedTokens - a.paddedTokens, passMs: b.passMs - a.passMs });
 
 /**
  * CPU seconds (user + system) of each thread of a process, read from /proc (Linux; empty elsewhere or once it
@@ -137,8 +152,8 @@ async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, str
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", REDIS_PREFIX: prefix, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  let out = "";
   const loadMs = await new Promise<number>((resolve) => {
-    let out = "";
     proc.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /LOADED (\d+)/.exec(out);
@@ -166,12 +181,14 @@ async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, str
     available: seconds * availableParallelism(),
   };
   await stopChild(proc);
+  const encoderWork = /ENCODER_WORK (.+)/.exec(out)?.[1];
+  const work = encoderWork ? (JSON.parse(encoderWork) as EncoderWork) : undefined;
   const processed = await rt.redis.zrevrange(rt.keys.queue, 0, -1);
   const hashes = await rt.redis.hgetallMany(processed.map(rt.keys.ticket));
   const transformerShare = hashes.filter((h) => h.model === "transformer").length / hashes.length;
   await rt.close();
   await dropPrefix(prefix);
-  return { rate: n / seconds, loadMs, rssMb, transformerShare, cpu };
+  return { rate: n / seconds, seconds, loadMs, rssMb, transformerShare, cpu, work };
 }
 
 /**
@@ -206,6 +223,35 @@ async function sentenceTransformers(texts: string[]): Promise<{ rate: number; de
   }
 }
 
+/**
+ * Why the pipeline's rate differs from the raw encoder's best, in three factors whose product it is (for the
+ * same number of sessions): the padded tokens each had to encode, the time a pass took per padded token (in its
+ * thread), and the share of the run the sessions were busy with passes. And, to tell the pipeline's batching
+ * from the rest, its passes against the same batching run alone (blocks of WORKER_DEEP_BATCH_SIZE).
+ */
+function explainRatio(
+  n: number,
+  best: { name: string; rate: number; work: EncoderWork | undefined },
+  raw: Record<string, EncoderWork>,
+  pipeline: { seconds: number; work: EncoderWork | undefined },
+) {
+  const blocks = Object.keys(raw).find((k) => k.startsWith("blocks of"));
+  if (!best.work || !pipeline.work || !blocks) return;
+  const sessionsOf = (name: string) => Number(/×(\d+)$/.exec(name)?.[1] ?? 1);
+  const msPerK = (w: EncoderWork) => (1000 * w.passMs) / w.paddedTokens;
+  const busy = (w: EncoderWork, seconds: number, sessions: number) => w.passMs / 1000 / (seconds * sessions);
+  const describe = (w: EncoderWork) => `${w.passes} passes, ${w.paddedTokens} padded tokens, ${fmt(msPerK(w), 1)} ms per 1,000`;
+  const pipelineBusy = busy(pipeline.work, pipeline.seconds, loadConfig().ENCODER_SESSIONS);
+  const bestBusy = busy(best.work, n / best.rate, sessionsOf(best.name));
+  console.log(`encoder passes, raw best           : ${describe(best.work)}, busy ${fmt(100 * bestBusy, 0)}% of its run`);
+  console.log(`encoder passes, ${blocks.padEnd(19)}: ${describe(raw[blocks]!)} (the pipeline's batching, alone)`);
+  console.log(`encoder passes, in the pipeline    : ${describe(pipeline.work)}, busy ${fmt(100 * pipelineBusy, 0)}% of the drain`);
+  console.log(
+    `pipeline / raw best = padded tokens ${fmt(best.work.paddedTokens / pipeline.work.paddedTokens, 2)} × time per padded token ${fmt(msPerK(best.work) / msPerK(pipeline.work), 2)}` +
+      ` × busy share ${fmt(pipelineBusy / bestBusy, 2)}; time per padded token against the same batching alone: ${fmt(msPerK(raw[blocks]!) / msPerK(pipeline.work), 2)}`,
+  );
+}
+
 export async function benchModels(): Promise<Record<string, number>> {
   const all = tickets(PIPELINE_TICKETS);
   const texts = all.map((t) => t.text);
@@ -218,7 +264,7 @@ export async function benchModels(): Promise<Record<string, number>> {
   // The exported model (the default), then its int8 variant (ENCODER_PRECISION=int8, MODEL_CARD.md).
   for (const precision of ["fp32", "int8"] as const) {
     console.log(`\n### ENCODER_PRECISION=${precision}`);
-    const { rates, cpuSeconds } = await rawEncoder(texts, precision);
+    const { rates, cpuSeconds, work } = await rawEncoder(texts, precision);
     const [bestName, bestRate] = Object.entries(rates).sort((a, b) => b[1] - a[1])[0]!;
     console.log(`raw encoder tickets/s by order/batch size × sessions: ${Object.entries(rates).map(([b, r]) => `${b}→${fmt(r, 0)}`).join("  ")}`);
     const batched = await pipeline(all, { ENCODER_PRECISION: precision });
@@ -232,6 +278,7 @@ export async function benchModels(): Promise<Record<string, number>> {
           `${redis > 0 ? `, redis-server ${fmt(redis, 2)}` : ""}; ${fmt((100 * (main + otherThreads + redis)) / available, 0)}% of the ${availableParallelism()} cores' time`,
       );
     }
+    explainRatio(all.length, { name: bestName, rate: bestRate, work: work[bestName] }, work, batched);
     if (st) console.log(`pipeline / sentence-transformers   : ${fmt(batched.rate / st.rate, 2)} (target ≥ 1.25)`);
     console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(batched.rssMb, 0)} MB (target < 512 MB)`);
     Object.assign(runs, {

@@ -28,8 +28,8 @@ export interface Encoder {
  * test runners); onnxruntime-node is loaded from the path the main thread resolved.
  *
  * Request: { id, batch, len, lengths: Int32Array(batch), tokens: Int32Array (the ids, text after text) }.
- * Reply: { id, embeddings: Float32Array(batch × dim) } (mean-pooled over each text's tokens, unit length),
- * or { id, error }. The first message is { ready: true } or { error } once the session is created.
+ * Reply: { id, embeddings: Float32Array(batch × dim), ms } (mean-pooled over each text's tokens, unit length;
+ * ms: the pass's time in this thread, from taking it up to replying), or { id, error }. The first message is { ready: true } or { error } once the session is created.
  */
 const THREAD_SOURCE = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
@@ -40,7 +40,12 @@ ort.InferenceSession.create(workerData.model, workerData.options).then(
   (s) => { session = s; parentPort.postMessage({ ready: true }); },
   (e) => parentPort.postMessage({ error: String((e && e.stack) || e) }),
 );
-parentPort.on("message", async ({ id, batch, len, lengths, tokens }) => {
+// One pass after another: a pass's time runs from the end of the one before (session.run yields, and a
+// handler started meanwhile would count the running pass as its own).
+let previous = Promise.resolve();
+parentPort.on("message", (m) => { previous = previous.then(() => pass(m)); });
+async function pass({ id, batch, len, lengths, tokens }) {
+  const started = performance.now();
   try {
     const n = batch * len;
     const inputIds = new BigInt64Array(n);
@@ -72,14 +77,16 @@ parentPort.on("message", async ({ id, batch, len, lengths, tokens }) => {
       norm = Math.sqrt(norm) || 1;
       for (let d = 0; d < DIM; d++) v[d] /= norm;
     }
-    parentPort.postMessage({ id, embeddings }, [embeddings.buffer]);
+    parentPort.postMessage({ id, embeddings, ms: performance.now() - started }, [embeddings.buffer]);
   } catch (e) {
     parentPort.postMessage({ id, error: String((e && e.stack) || e) });
   }
-});
+}
 `;
 
-type Pending = { resolve: (v: Float32Array) => void; reject: (e: Error) => void };
+/** One forward pass's answer: the embeddings, one after another, and the pass's time in its thread. */
+type Pass = { embeddings: Float32Array; ms: number };
+type Pending = { resolve: (v: Pass) => void; reject: (e: Error) => void };
 
 /** One worker thread holding the ONNX session; passes are answered in the order they were sent. */
 class EncoderThread {
@@ -88,12 +95,12 @@ class EncoderThread {
   private dead: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
-    worker.on("message", (m: { id: number; embeddings?: Float32Array; error?: string }) => {
+    worker.on("message", (m: { id: number; embeddings?: Float32Array; ms?: number; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) worker.unref();
-      if (m.embeddings) p.resolve(m.embeddings);
+      if (m.embeddings) p.resolve({ embeddings: m.embeddings, ms: m.ms ?? 0 });
       else p.reject(new Error(`forward pass failed: ${m.error}`));
     });
     const fail = (err: Error) => {
@@ -141,7 +148,7 @@ class EncoderThread {
     return this.pending.size;
   }
 
-  run(batch: number, len: number, lengths: Int32Array, tokens: Int32Array): Promise<Float32Array> {
+  run(batch: number, len: number, lengths: Int32Array, tokens: Int32Array): Promise<Pass> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -155,6 +162,11 @@ class EncoderThread {
 export class MiniLmEncoder implements Encoder {
   // An own field, not a getter: wrappers that spread an encoder ({ ...encoder, embedTokens }) keep it.
   readonly sessions: number;
+  /**
+   * The forward passes made since load: how many, the padded tokens they carried, and their time in the
+   * encoder threads (bench models compares the pipeline's passes with the same passes run alone).
+   */
+  readonly work = { passes: 0, paddedTokens: 0, passMs: 0 };
 
   private constructor(
     private readonly pool: EncoderThread[],
@@ -220,7 +232,10 @@ export class MiniLmEncoder implements Encoder {
     let at = 0;
     for (let i = 1; i < this.pool.length; i++) if (this.pool[i]!.load < this.pool[at]!.load) at = i;
     if (!this.pool[at]!.alive) this.pool[at] = await EncoderThread.start(this.model, this.threadsPerSession);
-    const out = await this.pool[at]!.run(batch, len, lengths, tokens);
+    const { embeddings: out, ms } = await this.pool[at]!.run(batch, len, lengths, tokens);
+    this.work.passes++;
+    this.work.paddedTokens += batch * len;
+    this.work.passMs += ms;
     // Copies: an embedding kept (dedup window, cache) must not hold the whole batch's buffer.
     return encoded.map((_, b) => out.slice(b * EMBEDDING_DIM, (b + 1) * EMBEDDING_DIM));
   }
