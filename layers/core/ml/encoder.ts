@@ -29,7 +29,8 @@ export interface Encoder {
  *
  * Request: { id, batch, len, lengths: Int32Array(batch), tokens: Int32Array (the ids, text after text) }.
  * Reply: { id, embeddings: Float32Array(batch × dim), ms } (mean-pooled over each text's tokens, unit length;
- * ms: the pass's time in this thread, from taking it up to replying), or { id, error }. The first message is { ready: true } or { error } once the session is created.
+ * ms: the pass's time in this thread, from taking it up — once the pass before it has ended — to replying), or
+ * { id, error }. The first message is { ready: true } or { error } once the session is created.
  */
 const THREAD_SOURCE = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
