@@ -48,10 +48,9 @@ type EncoderWork = { passes: number; paddedTokens: number; passMs: number };
 /**
  * The encoder alone over the texts the pipeline encodes (the cleaned ones), tokenised beforehand: in arrival
  * order, and sorted by length over the whole set (what no queue batch can do) in fixed sub-batches and in the
- * model router's own plan — with one session on every thread, and with the configured sessions
- * (ENCODER_SESSIONS) each taking the next sub-batch as soon as it is free. Besides, once, the passes a worker
- * makes of a deep queue: blocks of WORKER_DEEP_BATCH_SIZE in arrival order, each planned on its own — the same
- * work as the pipeline's, run alone.
+ * model router's own plan, and as a worker passes over a deep queue (blocks of WORKER_DEEP_BATCH_SIZE in
+ * arrival order, each planned on its own: the pipeline's work, run alone) — with one session on every thread,
+ * and with the configured sessions (ENCODER_SESSIONS) each taking the next sub-batch as soon as it is free.
  */
 async function rawEncoder(texts: string[], precision: EncoderPrecision) {
   // The environment's settings (ENCODER_THREADS, ENCODER_SESSIONS), as the pipeline's worker gets them.
@@ -85,10 +84,8 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
     // The model router's planner (sorted, cut where its cost model says) over all the texts at once.
     const budget = subBatchBudgetTokens(config.TRANSFORMER_LATENCY_MS, models.msPerToken);
     await time("sorted/plan", planSubBatches(ids.map((x) => x.length), budget).map((g) => g.map((i) => ids[i]!)));
-    if (sessions === 1) {
-      const deep = config.WORKER_DEEP_BATCH_SIZE;
-      await time(`blocks of ${deep}/plan`, chunks(ids, deep).flatMap((block) => planSubBatches(block.map((x) => x.length), budget).map((g) => g.map((i) => block[i]!))));
-    }
+    const deep = config.WORKER_DEEP_BATCH_SIZE;
+    await time(`blocks of ${deep}/plan`, chunks(ids, deep).flatMap((block) => planSubBatches(block.map((x) => x.length), budget).map((g) => g.map((i) => block[i]!))));
   }
   return { rates, cpuSeconds, work };
 }
@@ -224,10 +221,11 @@ async function sentenceTransformers(texts: string[]): Promise<{ rate: number; de
 }
 
 /**
- * Why the pipeline's rate differs from the raw encoder's best, in three factors whose product it is (for the
- * same number of sessions): the padded tokens each had to encode, the time a pass took per padded token (in its
- * thread), and the share of the run the sessions were busy with passes. And, to tell the pipeline's batching
- * from the rest, its passes against the same batching run alone (blocks of WORKER_DEEP_BATCH_SIZE).
+ * Why the pipeline's rate differs from the raw encoder's best, in the factors whose product it is: the padded
+ * tokens each had to encode, the time a pass took per padded token (in its thread), the share of the run the
+ * sessions were busy with passes, and — when the best ran another number of sessions — the sessions. And, to
+ * tell the pipeline's batching from the rest, its passes against the same batching run alone (blocks of
+ * WORKER_DEEP_BATCH_SIZE, as many sessions).
  */
 function explainRatio(
   n: number,
@@ -235,20 +233,22 @@ function explainRatio(
   raw: Record<string, EncoderWork>,
   pipeline: { seconds: number; work: EncoderWork | undefined },
 ) {
-  const blocks = Object.keys(raw).find((k) => k.startsWith("blocks of"));
-  if (!best.work || !pipeline.work || !blocks) return;
+  const sessions = loadConfig().ENCODER_SESSIONS;
   const sessionsOf = (name: string) => Number(/×(\d+)$/.exec(name)?.[1] ?? 1);
+  const blocks = Object.keys(raw).find((k) => k.startsWith("blocks of") && sessionsOf(k) === sessions);
+  if (!best.work || !pipeline.work || !blocks) return;
   const msPerK = (w: EncoderWork) => (1000 * w.passMs) / w.paddedTokens;
   const busy = (w: EncoderWork, seconds: number, sessions: number) => w.passMs / 1000 / (seconds * sessions);
   const describe = (w: EncoderWork) => `${w.passes} passes, ${w.paddedTokens} padded tokens, ${fmt(msPerK(w), 1)} ms per 1,000`;
-  const pipelineBusy = busy(pipeline.work, pipeline.seconds, loadConfig().ENCODER_SESSIONS);
+  const pipelineBusy = busy(pipeline.work, pipeline.seconds, sessions);
   const bestBusy = busy(best.work, n / best.rate, sessionsOf(best.name));
   console.log(`encoder passes, raw best           : ${describe(best.work)}, busy ${fmt(100 * bestBusy, 0)}% of its run`);
   console.log(`encoder passes, ${blocks.padEnd(19)}: ${describe(raw[blocks]!)} (the pipeline's batching, alone)`);
   console.log(`encoder passes, in the pipeline    : ${describe(pipeline.work)}, busy ${fmt(100 * pipelineBusy, 0)}% of the drain`);
   console.log(
     `pipeline / raw best = padded tokens ${fmt(best.work.paddedTokens / pipeline.work.paddedTokens, 2)} × time per padded token ${fmt(msPerK(best.work) / msPerK(pipeline.work), 2)}` +
-      ` × busy share ${fmt(pipelineBusy / bestBusy, 2)}; time per padded token against the same batching alone: ${fmt(msPerK(raw[blocks]!) / msPerK(pipeline.work), 2)}`,
+      ` × busy share ${fmt(pipelineBusy / bestBusy, 2)}${sessions === sessionsOf(best.name) ? "" : ` × sessions ${sessions}/${sessionsOf(best.name)}`}` +
+      `; time per padded token against the same batching alone: ${fmt(msPerK(raw[blocks]!) / msPerK(pipeline.work), 2)}`,
   );
 }
 
