@@ -238,7 +238,7 @@ function explainRatio(
   const blocks = Object.keys(raw).find((k) => k.startsWith("blocks of") && sessionsOf(k) === sessions);
   if (!best.work || !pipeline.work || !blocks) return;
   const msPerK = (w: EncoderWork) => (1000 * w.passMs) / w.paddedTokens;
-  const busy = (w: EncoderWork, seconds: number, sessions: number) => w.passMs / 1000 / (seconds * sessions);
+  const busy = (w: EncoderWork, seconds: number, sessionCount: number) => w.passMs / 1000 / (seconds * sessionCount);
   const describe = (w: EncoderWork) => `${w.passes} passes, ${w.paddedTokens} padded tokens, ${fmt(msPerK(w), 1)} ms per 1,000`;
   const pipelineBusy = busy(pipeline.work, pipeline.seconds, sessions);
   const bestBusy = busy(best.work, n / best.rate, sessionsOf(best.name));
