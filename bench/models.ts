@@ -11,7 +11,7 @@ import { planSubBatches, subBatchBudgetTokens } from "../layers/core/ml/model-ro
 import { acceptTickets } from "../layers/core/services/intake.js";
 import { createLocalRuntime } from "../functions/local/runtime.js";
 import { createIoRedis } from "../layers/core/store/ioredis-adapter.js";
-import { dropPrefix, fmt, REDIS_URL, stopChild } from "./support.js";
+import { dropPrefix, fmt, REDIS_URL, stopChild, workSince, type EncoderWork } from "./support.js";
 
 const PIPELINE_TICKETS = Number(process.env.BENCH_PIPELINE_TICKETS ?? 2000);
 const SINGLE_TICKETS = 300;
@@ -41,9 +41,6 @@ function tickets(n: number) {
   if (out.length < n) throw new Error(`only ${out.length} distinct labelled tickets; BENCH_PIPELINE_TICKETS=${n} asks for more`);
   return out;
 }
-
-/** What an encoder's forward passes did over a run (MiniLmEncoder.work, the run's share). */
-type EncoderWork = { passes: number; paddedTokens: number; passMs: number };
 
 /**
  * The encoder alone over the texts the pipeline encodes (the cleaned ones), tokenised beforehand: in arrival
@@ -89,8 +86,6 @@ async function rawEncoder(texts: string[], precision: EncoderPrecision) {
   }
   return { rates, cpuSeconds, work };
 }
-
-const workSince = (a: EncoderWork, b: EncoderWork): EncoderWork => ({ passes: b.passes - a.passes, paddedTokens: b.paddedTokens - a.paddedTokens, passMs: b.passMs - a.passMs });
 
 /**
  * CPU seconds (user + system) of each thread of a process, read from /proc (Linux; empty elsewhere or once it

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import type { MiniLmEncoder } from "../layers/core/ml/encoder.js";
 
 export { dropPrefix, REDIS_URL } from "../test/support/runtime.js";
 
@@ -28,3 +29,7 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** What an encoder's forward passes did over a run (MiniLmEncoder.work, the run's share). */
+export type EncoderWork = MiniLmEncoder["work"];
+export const workSince = (a: EncoderWork, b: EncoderWork): EncoderWork => ({ passes: b.passes - a.passes, paddedTokens: b.paddedTokens - a.paddedTokens, passMs: b.passMs - a.passMs });

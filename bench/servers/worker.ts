@@ -3,6 +3,7 @@ import { MiniLmEncoder } from "../../layers/core/ml/encoder.js";
 import { loadModels } from "../../layers/core/ml/models.js";
 import { createLocalRuntime } from "../../functions/local/runtime.js";
 import { runWorker } from "../../functions/local/worker.js";
+import { workSince } from "../support.js";
 
 // A worker process as `npm run worker` runs it; it reports how long the model took to load and, when it
 // stops, the forward passes it made meanwhile (MiniLmEncoder.work, load's warm-up left out).
@@ -16,7 +17,4 @@ const stop = new AbortController();
 process.on("SIGTERM", () => stop.abort());
 await runWorker(rt, stop.signal);
 await rt.close();
-if (encoder instanceof MiniLmEncoder && atLoad) {
-  const { passes, paddedTokens, passMs } = encoder.work;
-  console.log(`ENCODER_WORK ${JSON.stringify({ passes: passes - atLoad.passes, paddedTokens: paddedTokens - atLoad.paddedTokens, passMs: passMs - atLoad.passMs })}`);
-}
+if (encoder instanceof MiniLmEncoder && atLoad) console.log(`ENCODER_WORK ${JSON.stringify(workSince(atLoad, encoder.work))}`);
