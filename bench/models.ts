@@ -160,7 +160,6 @@ async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, str
   });
   const redisPid = await localRedisPid();
   const cpuBefore = { worker: threadCpuSeconds(proc.pid!), redis: redisPid ? threadCpuSeconds(redisPid) : new Map<number, number>() };
-  const t0 = performance.now();
   const startedAt = Date.now();
   // Looked at four times a second, not more: every look wakes this process and Redis on the two cores the
   // worker is using. The drain's end is read from the tickets afterwards (the last processed_at), not from
@@ -170,7 +169,7 @@ async function pipeline(all: ReturnType<typeof tickets>, env: Record<string, str
     if (done >= n) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const sampledSeconds = (performance.now() - t0) / 1000;
+  const sampledSeconds = (Date.now() - startedAt) / 1000;
   const rssMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
   const workerCpu = threadCpuSeconds(proc.pid!);
   const redisCpu = redisPid ? threadCpuSeconds(redisPid) : new Map<number, number>();
@@ -224,6 +223,9 @@ async function sentenceTransformers(texts: string[], batchSizes = [16, 32]): Pro
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The middle item of a sorted list (the lower of the two middle ones when even), undefined when empty. */
+const middle = <T>(sorted: T[]): T | undefined => sorted[Math.floor((sorted.length - 1) / 2)];
 
 /** One round of the comparison: sentence-transformers, the raw encoder's best variant and the pipeline, back to back. */
 type Round = {
@@ -295,7 +297,7 @@ export async function benchModels(): Promise<Record<string, number>> {
           ` → pipeline / raw ${fmt(batched.rate / round.raw.rate, 2)}${torch ? `, / sentence-transformers ${fmt(batched.rate / torch.rate, 2)}` : ""}`,
       );
     }
-    const median = rounds.sort((a, b) => a.pipeline.rate / a.raw.rate - b.pipeline.rate / b.raw.rate)[Math.floor((rounds.length - 1) / 2)]!;
+    const median = middle(rounds.sort((a, b) => a.pipeline.rate / a.raw.rate - b.pipeline.rate / b.raw.rate))!;
     const { raw, pipeline: batched } = median;
     console.log(`median round of ${rounds.length}:`);
     console.log(`${`raw encoder, best (${bestName})`.padEnd(35)}: ${fmt(raw.rate, 0)} tickets/s`);
@@ -309,17 +311,17 @@ export async function benchModels(): Promise<Record<string, number>> {
       );
     }
     explainRatio(all.length, { name: bestName, rate: raw.rate, work: raw.work }, sweep.work, batched);
-    const vsTorch = rounds.filter((r) => r.st).map((r) => r.pipeline.rate / r.st!).sort((a, b) => a - b);
-    const vsTorchMedian = vsTorch[Math.floor((vsTorch.length - 1) / 2)];
+    const vsTorchMedian = middle(rounds.filter((r) => r.st).map((r) => r.pipeline.rate / r.st!).sort((a, b) => a - b));
+    const peakRssMb = Math.max(...rounds.map((r) => r.pipeline.rssMb));
     if (vsTorchMedian !== undefined) console.log(`pipeline / sentence-transformers   : ${fmt(vsTorchMedian, 2)} (median of the rounds; target ≥ 1.25)`);
-    console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(Math.max(...rounds.map((r) => r.pipeline.rssMb)), 0)} MB, the highest of the rounds (target < 512 MB)`);
+    console.log(`model load: ${batched.loadMs} ms (target < 1500 ms); worker peak RSS: ${fmt(peakRssMb, 0)} MB, the highest of the rounds (target < 512 MB)`);
     Object.assign(runs, {
       [`${precision}_encoder_best_rate`]: raw.rate,
       [`${precision}_pipeline_rate`]: batched.rate,
       [`${precision}_pipeline_ratio`]: batched.rate / raw.rate,
       ...(vsTorchMedian !== undefined ? { [`${precision}_pipeline_vs_sentence_transformers`]: vsTorchMedian } : {}),
       [`${precision}_load_ms`]: batched.loadMs,
-      [`${precision}_rss_mb`]: Math.max(...rounds.map((r) => r.pipeline.rssMb)),
+      [`${precision}_rss_mb`]: peakRssMb,
     });
   }
 
