@@ -97,11 +97,12 @@ const variables = z.object({
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: num(30).pipe(z.number().positive()),
     QUEUE_MAX_RECEIVES: int(5, 1),
     // Local worker: a receive takes what waits, up to WORKER_BATCH_SIZE — and up to WORKER_DEEP_BATCH_SIZE from
-    // the main lane when that many wait there (a deeper batch, sorted by length, pads less: bench models). The
-    // flood lane never fills more than WORKER_BATCH_SIZE of one, so a ticket arriving mid-flood waits for
-    // short batches only.
+    // the main lane when that many wait there (a deeper batch, sorted by length, pads less, and fewer batches
+    // cost the main thread less: 256 drains a deep queue 2–3% faster than 128, 512 no faster than 256 — bench
+    // models, MODEL_CARD "Speed"). The flood lane never fills more than WORKER_BATCH_SIZE of one, so a ticket
+    // arriving mid-flood waits for short batches only.
     WORKER_BATCH_SIZE: int(32, 1).pipe(z.number().max(512)),
-    WORKER_DEEP_BATCH_SIZE: int(128, 1).pipe(z.number().max(512)),
+    WORKER_DEEP_BATCH_SIZE: int(256, 1).pipe(z.number().max(512)),
     // Local worker: queue batches under way at once (one classified while the one before it is deduplicated,
     // stored, routed and acked; forward passes stay one at a time); 1 = one batch after the other.
     WORKER_BATCHES_IN_FLIGHT: int(2, 1).pipe(z.number().max(4)),

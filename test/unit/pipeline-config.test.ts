@@ -9,7 +9,7 @@ describe("worker pipeline settings", () => {
   });
 
   it("reads deeper batches from a deep main lane, never shallower than a batch", () => {
-    expect(loadConfig({})).toMatchObject({ WORKER_BATCH_SIZE: 32, WORKER_DEEP_BATCH_SIZE: 128 });
+    expect(loadConfig({})).toMatchObject({ WORKER_BATCH_SIZE: 32, WORKER_DEEP_BATCH_SIZE: 256 });
     expect(loadConfig({ WORKER_DEEP_BATCH_SIZE: "32" })).toMatchObject({ WORKER_BATCH_SIZE: 32, WORKER_DEEP_BATCH_SIZE: 32 });
     expect(loadConfig({ WORKER_BATCH_SIZE: "8", WORKER_DEEP_BATCH_SIZE: "8" })).toMatchObject({ WORKER_BATCH_SIZE: 8, WORKER_DEEP_BATCH_SIZE: 8 });
     expect(() => loadConfig({ WORKER_BATCH_SIZE: "64", WORKER_DEEP_BATCH_SIZE: "32" })).toThrow(/WORKER_DEEP_BATCH_SIZE=.*at least WORKER_BATCH_SIZE/);
